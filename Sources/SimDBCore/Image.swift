@@ -1,0 +1,65 @@
+/// A decoded image: row-major, channel-interleaved, `Float` samples in `0...1`.
+///
+/// One channel is grey, three are RGB. Decoders in `SimDBImageIO` produce it; encoders receive it
+/// already converted to their ``ImageInputSpec``.
+public struct Image: Sendable, Equatable {
+    /// Width in pixels.
+    public let width: Int
+    /// Height in pixels.
+    public let height: Int
+    /// Samples per pixel: 1 (grey) or 3 (RGB).
+    public let channels: Int
+    /// `width * height * channels` samples, row-major, channels interleaved.
+    public var pixels: [Float]
+
+    /// Creates an image from its samples.
+    /// - Parameters:
+    ///   - width: width in pixels, at least 1.
+    ///   - height: height in pixels, at least 1.
+    ///   - channels: 1 or 3.
+    ///   - pixels: exactly `width * height * channels` samples in `0...1`.
+    /// - Precondition: the sizes agree; this is a programming error, not bad input.
+    public init(width: Int, height: Int, channels: Int, pixels: [Float]) {
+        precondition(width > 0 && height > 0, "image sizes must be positive")
+        precondition(channels == 1 || channels == 3, "images have 1 or 3 channels")
+        precondition(pixels.count == width * height * channels, "pixel count does not match the size")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
+    }
+
+    /// The sample at column `x`, row `y`, channel `c`.
+    @inlinable
+    public subscript(x: Int, y: Int, c: Int) -> Float {
+        pixels[(y * width + x) * channels + c]
+    }
+}
+
+/// How an image is fitted to an encoder's input size.
+public enum ImageFit: String, Sendable, Equatable, Codable {
+    /// Resize the whole image to the input size, changing its aspect ratio if needed.
+    case stretch
+    /// Crop the largest centred region with the input's aspect ratio, then resize it.
+    case centerCrop
+}
+
+/// The input an ``Encoder`` expects: size, channels, and how to fit other sizes to it.
+public struct ImageInputSpec: Sendable, Equatable, Codable {
+    /// Input width in pixels.
+    public let width: Int
+    /// Input height in pixels.
+    public let height: Int
+    /// 1 (grey) or 3 (RGB).
+    public let channels: Int
+    /// How images of another size are brought to `width × height`.
+    public let fit: ImageFit
+
+    /// Creates an input description.
+    public init(width: Int, height: Int, channels: Int, fit: ImageFit = .stretch) {
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.fit = fit
+    }
+}

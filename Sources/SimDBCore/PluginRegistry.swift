@@ -1,0 +1,80 @@
+import Foundation
+
+/// Finds encoders and metrics by identifier.
+///
+/// The command line and the library resolve `--encoder` and `--metric` values here. The shared
+/// registry holds the built-in metrics; the `SimDB` module adds simdb's own plugins to it, and a
+/// service can register its own before opening a store.
+public final class PluginRegistry: @unchecked Sendable {
+    /// Builds an encoder; called each time a store opens with that identifier.
+    public typealias EncoderFactory = @Sendable () throws -> any Encoder
+
+    /// The registry the command line and ``SimDBCore`` defaults use.
+    public static let shared = PluginRegistry()
+
+    private let lock = NSLock()
+    private var encoders: [String: EncoderFactory] = [:]
+    private var metrics: [String: any DistanceMetric] = [:]
+
+    /// Creates a registry holding the built-in metrics `l2`, `cosine` and `ip`.
+    public init() {
+        for metric: any DistanceMetric in [SquaredL2Metric(), CosineMetric(), InnerProductMetric()] {
+            metrics[metric.identifier] = metric
+        }
+    }
+
+    /// Registers (or replaces) an encoder under its `name/version` identifier.
+    /// - Parameters:
+    ///   - identifier: `name/version`, for example `pixels/1`.
+    ///   - factory: builds the encoder.
+    /// - Throws: ``SimDBError`` `.invalidArgument` when the identifier is not `name/version`.
+    public func registerEncoder(_ identifier: String, factory: @escaping EncoderFactory) throws {
+        let parts = identifier.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw SimDBError(.invalidArgument, "encoder identifier '\(identifier)' is not of the form name/version")
+        }
+        lock.withLock { encoders[identifier] = factory }
+    }
+
+    /// Registers (or replaces) a metric under its identifier.
+    public func registerMetric(_ metric: any DistanceMetric) {
+        lock.withLock { metrics[metric.identifier] = metric }
+    }
+
+    /// Builds the encoder named `identifier`.
+    ///
+    /// A bare name (`pixels`) picks the highest registered version of that name.
+    /// - Throws: ``SimDBError`` `.notFound` listing what is registered, or what the factory throws.
+    public func makeEncoder(_ identifier: String) throws -> any Encoder {
+        let factory: EncoderFactory? = lock.withLock {
+            if let exact = encoders[identifier] { return exact }
+            let prefix = identifier + "/"
+            let versions = encoders.keys.filter { $0.hasPrefix(prefix) }
+            let latest = versions.max { a, b in
+                let va = Int(a.dropFirst(prefix.count)) ?? 0, vb = Int(b.dropFirst(prefix.count)) ?? 0
+                return va != vb ? va < vb : a < b
+            }
+            return latest.flatMap { encoders[$0] }
+        }
+        guard let factory else {
+            throw SimDBError(.notFound,
+                "unknown encoder '\(identifier)' (registered: \(encoderIdentifiers.joined(separator: ", ")))")
+        }
+        return try factory()
+    }
+
+    /// The metric named `identifier`.
+    /// - Throws: ``SimDBError`` `.notFound` listing what is registered.
+    public func metric(_ identifier: String) throws -> any DistanceMetric {
+        guard let metric = lock.withLock({ metrics[identifier] }) else {
+            throw SimDBError(.notFound,
+                "unknown metric '\(identifier)' (registered: \(metricIdentifiers.joined(separator: ", ")))")
+        }
+        return metric
+    }
+
+    /// Registered encoder identifiers, sorted.
+    public var encoderIdentifiers: [String] { lock.withLock { encoders.keys.sorted() } }
+    /// Registered metric identifiers, sorted.
+    public var metricIdentifiers: [String] { lock.withLock { metrics.keys.sorted() } }
+}
