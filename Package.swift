@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SimDB", targets: ["SimDB"]),
         .executable(name: "simdb", targets: ["SimDBCLI"]),
+        .executable(name: "simdb-samples", targets: ["SimDBSampleImages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -31,7 +32,7 @@ let package = Package(
         ]),
 
         // simdb's own plugins (not SwiftPM package plugins): one library target each.
-        .target(name: "PixelsEncoder", dependencies: ["SimDBCore", "SimDBImageIO"], path: "Plugins/PixelsEncoder"),
+        .target(name: "PixelsEncoder", dependencies: ["SimDBCore"], path: "Plugins/PixelsEncoder"),
 
         // The public facade that other Swift services link.
         .target(name: "SimDB", dependencies: [
@@ -40,19 +41,24 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Deterministic synthetic pictures for the demo and the tests (never for accuracy figures).
+        .target(name: "SimDBSamples", dependencies: ["SimDBCore", "SimDBImageIO"]),
+        .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDBSamples"]),
+
         // The command line.
         .executableTarget(name: "SimDBCLI", dependencies: [
             "SimDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .target(name: "SimDBTestSupport", path: "Tests/SimDBTestSupport"),
         .testTarget(name: "SimDBCoreTests", dependencies: ["SimDBCore"]),
-        .testTarget(name: "SimDBImageIOTests", dependencies: ["SimDBImageIO"]),
+        .testTarget(name: "SimDBImageIOTests", dependencies: ["SimDBImageIO", "CTurboJPEG"]),
         .testTarget(name: "SimDBStorageTests", dependencies: ["SimDBStorage"]),
         .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex"]),
-        .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog"]),
-        .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder", "SimDBImageIO"]),
-        .testTarget(name: "SimDBTests", dependencies: ["SimDB"]),
-        .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDBImageIO"]),
+        .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog", "SimDBTestSupport"]),
+        .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder"]),
+        .testTarget(name: "SimDBTests", dependencies: ["SimDB", "SimDBSamples", "SimDBTestSupport"]),
+        .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport"]),
     ]
 )

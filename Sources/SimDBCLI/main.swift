@@ -1,1 +1,2 @@
-print("simdb")
+// The `simdb` executable: parse, run, and map every failure to a documented exit status.
+SimDBCommand.runAndExit()

@@ -1,0 +1,67 @@
+import SimDBCore
+
+/// The `pixels` baseline encoder: the image itself, grey, small, zero-mean and unit-norm.
+///
+/// It is a baseline, not a face model: it has no notion of identity and compares pictures by
+/// their pixels, so it does well only when people are photographed the same way (the ORL set) and
+/// fails under lighting or pose changes. It is deterministic and needs no weights, which makes it
+/// useful for tests, demos and as the floor a trained encoder must beat.
+///
+/// The embedding of an image is its `side × side` grey samples, minus their mean, divided by their
+/// Euclidean norm (a constant image maps to the zero vector). For unit vectors squared L2 is
+/// `2 − 2·cos`, so `l2` and `cosine` rank identically.
+public struct PixelsEncoder: Encoder {
+    /// The identifier of the current version.
+    public static let identifier = "pixels/1"
+
+    /// The input side in pixels.
+    public let side: Int
+
+    /// Creates the encoder.
+    /// - Parameter side: the input's width and height; 32 by default, the identifier's size.
+    public init(side: Int = 32) {
+        precondition(side > 0, "side must be positive")
+        self.side = side
+    }
+
+    public var identifier: String { side == 32 ? Self.identifier : "pixels-\(side)/1" }
+    public var dimension: Int { side * side }
+    public var input: ImageInputSpec { ImageInputSpec(width: side, height: side, channels: 1, fit: .stretch) }
+    public var preferredMetric: String { "l2" }
+
+    /// Thresholds calibrated on ORL's training identities `s1`..`s30` (all genuine and impostor
+    /// pairs of their ten images), never on the held-out `s31`..`s40`: the squared-L2 value at
+    /// which 0.1 % of impostor pairs are accepted. See docs/plugins.md.
+    public func defaultThreshold(for metric: String) -> Float? {
+        switch metric {
+        case "l2": return Self.calibratedL2Threshold
+        case "cosine": return Self.calibratedL2Threshold / 2
+        case "ip": return 1 - Self.calibratedL2Threshold / 2
+        default: return nil
+        }
+    }
+
+    /// The squared-L2 threshold; cosine and inner-product thresholds follow from it for unit vectors.
+    static let calibratedL2Threshold: Float = 0.40
+
+    public func encode(_ images: [Image]) throws -> EmbeddingBatch {
+        var values = [Float](repeating: 0, count: images.count * dimension)
+        for (row, image) in images.enumerated() {
+            try validateInput(image)
+            let base = row * dimension
+            var sum: Float = 0
+            for sample in image.pixels { sum += sample }
+            let mean = sum / Float(dimension)
+            var squares: Float = 0
+            for (i, sample) in image.pixels.enumerated() {
+                let centred = sample - mean
+                values[base + i] = centred
+                squares += centred * centred
+            }
+            guard squares > 0 else { continue }
+            let scale = 1 / squares.squareRoot()
+            for i in base ..< base + dimension { values[i] *= scale }
+        }
+        return EmbeddingBatch(dimension: dimension, values: values)
+    }
+}

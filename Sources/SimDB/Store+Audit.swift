@@ -1,0 +1,72 @@
+import Foundation
+import SimDBCatalog
+import SimDBCore
+
+extension Store {
+    /// Runs one operation and records it in the audit log.
+    ///
+    /// `body` fills in the entry. Read operations are appended here after `body` returns; write
+    /// operations append theirs inside their finishing transaction (pass `writesOwnAudit`). When
+    /// `body` throws, a `refused` row with the error's message is appended and the error rethrown.
+    func audited<T>(_ action: String, personId: String? = nil, writesOwnAudit: Bool = false,
+                    _ body: (inout AuditEntry, () -> Double) throws -> T) throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let elapsed = { () -> Double in
+            let duration = clock.now - start
+            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+        var entry = AuditEntry(time: Date(), action: action, actor: actor, personId: personId)
+        do {
+            let result = try body(&entry, elapsed)
+            if !writesOwnAudit {
+                entry.durationMs = elapsed()
+                try catalog.appendAudit(entry)
+            }
+            return result
+        } catch {
+            entry.status = .refused
+            entry.detail = (error as? SimDBError)?.message ?? "\(error)"
+            entry.durationMs = elapsed()
+            // The refusal is the answer; an audit failure must not mask it.
+            _ = try? catalog.appendAudit(entry)
+            throw error
+        }
+    }
+
+    /// The audit rows matching `filter`, oldest first. Reading the log is itself audited (the
+    /// row for this read is written after the rows are read, so it is not among them).
+    public func audit(_ filter: AuditFilter = AuditFilter()) throws -> [AuditEntry] {
+        try audited("audit", personId: filter.personId) { entry, _ in
+            let rows = try catalog.audit(filter)
+            entry.detail = "\(rows.count) rows"
+            return rows
+        }
+    }
+
+    /// Every enrolled person with their template count, sorted by id.
+    public func people() throws -> [PersonSummary] {
+        try audited("list") { entry, _ in
+            let people = try catalog.people()
+            entry.detail = "\(people.count) people"
+            return people
+        }
+    }
+
+    /// The person `id`, or `nil` when not enrolled. Not audited: a lookup, not an operation.
+    public func person(_ id: String) throws -> PersonRecord? {
+        try catalog.person(id)
+    }
+
+    /// Counts and creation parameters.
+    public func statistics() throws -> StoreStatistics {
+        try audited("info") { _, _ in
+            let counts = try catalog.counts()
+            return StoreStatistics(
+                path: path, people: counts.people, templates: counts.templates, vectors: try vectors.count(),
+                encoder: info.encoder, dimension: info.dimension, metric: info.metric,
+                metricDirection: metric.direction.rawValue, defaultThreshold: defaultThreshold,
+                formatVersion: info.formatVersion, createdAt: info.createdAt)
+        }
+    }
+}

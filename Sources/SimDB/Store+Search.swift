@@ -1,0 +1,123 @@
+import Foundation
+import SimDBCatalog
+import SimDBCore
+import SimDBImageIO
+import SimDBIndex
+
+extension Store {
+    /// Identifies the person in an image: the `k` closest enrolled people and an open-set decision.
+    ///
+    /// Exact search over every template with the store's metric; each person is represented by
+    /// their closest template. The decision is a match only when the closest person passes the
+    /// threshold; otherwise it is `unknown` (the ranking is still returned).
+    /// - Parameters:
+    ///   - image: the probe.
+    ///   - k: how many people to return, at least 1.
+    ///   - threshold: the decision threshold; the encoder's calibrated default when `nil`.
+    /// - Throws: ``SimDBError``: `.badImage` / `.imageTooLarge` naming the image, `.invalidArgument`
+    ///   for `k < 1` or when no threshold is known.
+    public func query(_ image: ImageSource, k: Int = 5, threshold: Float? = nil) throws -> QueryResult {
+        try audited("query") { entry, _ in
+            guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
+            let threshold = try resolvedThreshold(threshold)
+            let probe = try image.load(with: decoder)
+            entry.inputSha256 = probe.sha256
+            let vector = try embed([probe.image]).vector(at: 0)
+            let owners = try catalog.templateOwners()
+            let hits = try vectors.read { reader in
+                try FlatIndex.searchGroups(vector, in: reader, metric: metric, k: k) { owners[$0] }
+            }
+            var results: [PersonMatch] = []
+            for (index, hit) in hits.enumerated() {
+                let name = try catalog.person(hit.group)?.displayName
+                results.append(PersonMatch(rank: index + 1, id: hit.group, name: name, distance: hit.best.distance,
+                                           template: hit.best.id, templates: hit.vectorCount))
+            }
+            let best = results.first
+            let match = best.map { metric.direction.accepts($0.distance, threshold: threshold) } ?? false
+            let decision = Decision(match: match, id: match ? best?.id : nil, distance: best?.distance,
+                                    threshold: threshold)
+            entry.topMatch = best?.id
+            entry.distance = best.map { Double($0.distance) }
+            entry.decision = match ? "match" : "unknown"
+            entry.threshold = Double(threshold)
+            return QueryResult(results: results, decision: decision, metric: info.metric, encoder: info.encoder)
+        }
+    }
+
+    /// Verifies a claim: is the person in `image` the enrolled person `personId`?
+    ///
+    /// Compares the probe with each of the person's templates and decides on the closest.
+    /// - Throws: ``SimDBError`` `.notFound` when `personId` is not enrolled, and as ``query(_:k:threshold:)``.
+    public func verify(_ image: ImageSource, claimedId personId: String, threshold: Float? = nil) throws -> VerifyResult {
+        try audited("verify", personId: personId) { entry, _ in
+            let threshold = try resolvedThreshold(threshold)
+            let probe = try image.load(with: decoder)
+            entry.inputSha256 = probe.sha256
+            let templateIds = try catalog.templates(of: personId).compactMap(\.id).map { UInt64($0) }
+            guard !templateIds.isEmpty else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
+            let vector = try embed([probe.image]).vector(at: 0)
+            let direction = metric.direction
+            let best = try vectors.read { reader in
+                try vector.withUnsafeBufferPointer { query in
+                    var best = direction.farthest
+                    for id in templateIds {
+                        guard let stored = try reader.vector(id) else {
+                            throw SimDBError(.corruptStore, "\(path): template \(id) of '\(personId)' has no vector; run recovery")
+                        }
+                        let value = metric.distance(query, stored)
+                        if direction.isCloser(value, than: best) { best = value }
+                    }
+                    return best
+                }
+            }
+            return record(VerifyResult(match: direction.accepts(best, threshold: threshold), distance: best,
+                                       threshold: threshold, id: personId, metric: info.metric), in: &entry)
+        }
+    }
+
+    /// Verifies that two images show the same person, with the store's encoder and metric.
+    /// - Throws: as ``query(_:k:threshold:)``.
+    public func verify(_ first: ImageSource, _ second: ImageSource, threshold: Float? = nil) throws -> VerifyResult {
+        try audited("verify") { entry, _ in
+            let threshold = try resolvedThreshold(threshold)
+            let images = try [first, second].map { try $0.load(with: decoder) }
+            entry.inputSha256 = Self.combinedHash(images.map(\.sha256))
+            let batch = try embed(images.map(\.image))
+            let value = batch.withVector(at: 0) { a in batch.withVector(at: 1) { b in metric.distance(a, b) } }
+            return record(VerifyResult(match: metric.direction.accepts(value, threshold: threshold), distance: value,
+                                       threshold: threshold, id: nil, metric: info.metric), in: &entry)
+        }
+    }
+
+    /// The embeddings of decoded images, fitted to the encoder's input first.
+    /// - Throws: what the encoder throws.
+    public func embed(_ images: [Image]) throws -> EmbeddingBatch {
+        let batch = try encoder.encode(images.map { $0.prepared(for: encoder.input) })
+        guard batch.count == images.count, batch.dimension == info.dimension else {
+            throw SimDBError(.internal,
+                "encoder \(encoder.identifier) returned \(batch.count)×\(batch.dimension) for \(images.count) images")
+        }
+        return batch
+    }
+
+    private func resolvedThreshold(_ threshold: Float?) throws -> Float {
+        if let threshold {
+            guard threshold.isFinite else { throw SimDBError(.invalidArgument, "threshold must be a finite number") }
+            return threshold
+        }
+        guard let threshold = defaultThreshold else {
+            throw SimDBError(.invalidArgument,
+                "encoder \(info.encoder) has no default threshold for metric \(info.metric); pass a threshold")
+        }
+        return threshold
+    }
+
+    private func record(_ result: VerifyResult, in entry: inout AuditEntry) -> VerifyResult {
+        entry.distance = Double(result.distance)
+        entry.decision = result.match ? "match" : "no-match"
+        entry.threshold = Double(result.threshold)
+        entry.topMatch = result.match ? result.id : nil
+        return result
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import SimDBCatalog
+import SimDBCore
+
+extension Store {
+    /// Enrols one person from one or more images.
+    ///
+    /// Every image is read, decoded and encoded before anything is written, so a bad image leaves
+    /// the store exactly as it was. The write then follows the store's protocol (intent in SQLite,
+    /// vectors in LMDB, commit in SQLite), so a crash at any instant leaves either the whole
+    /// enrolment or none of it. Adding to an existing person adds templates and merges metadata.
+    /// - Parameters:
+    ///   - images: the person's images, at least one.
+    ///   - personId: the person's id: 1 to 256 characters, no control characters, no surrounding spaces.
+    ///   - name: a display name to set.
+    ///   - metadata: entries to merge into the person's metadata.
+    /// - Returns: the person and the new template ids.
+    /// - Throws: ``SimDBError``: `.invalidArgument` for a bad id, name or metadata; `.badImage` or
+    ///   `.imageTooLarge` naming the image; `.storage` when a store file cannot be written.
+    @discardableResult
+    public func add(_ images: [ImageSource], to personId: String, name: String? = nil,
+                    metadata: [String: String] = [:]) throws -> AddResult {
+        let results = try add([Enrollment(personId: personId, images: images, name: name, metadata: metadata)])
+        guard let result = results.first else { throw SimDBError(.internal, "add returned no result") }
+        return result
+    }
+
+    /// Enrols several people, for bulk loads.
+    ///
+    /// First every image of every enrolment is read, decoded and encoded: any bad input stops the
+    /// whole call before anything is written. Then each person is written with the store's
+    /// protocol, one atomic write (and one audit row) per person.
+    /// - Parameters:
+    ///   - enrollments: who to enrol, with their images.
+    ///   - progress: called after each image is encoded and each person is written.
+    /// - Returns: one result per enrolment, in order.
+    /// - Throws: as ``add(_:to:name:metadata:)``.
+    @discardableResult
+    public func add(_ enrollments: [Enrollment], progress: ((AddProgress) -> Void)? = nil) throws -> [AddResult] {
+        let imageCount = enrollments.reduce(0) { $0 + $1.images.count }
+        var encoded = 0
+        var prepared: [(Enrollment, [LoadedImage], EmbeddingBatch)] = []
+        for enrollment in enrollments {
+            // A refusal here is audited (one row) and nothing has been written.
+            // Success is audited when the person is written, below.
+            let (loaded, batch) = try audited("add", personId: enrollment.personId, writesOwnAudit: true) { entry, _ in
+                try Validation.enrollment(enrollment)
+                let loaded = try enrollment.images.map { try $0.load(with: decoder) }
+                entry.inputSha256 = Self.combinedHash(loaded.map(\.sha256))
+                return (loaded, try embed(loaded.map(\.image)))
+            }
+            encoded += loaded.count
+            progress?(AddProgress(stage: .encoding, done: encoded, total: imageCount))
+            prepared.append((enrollment, loaded, batch))
+        }
+        return try writerLock.withLock {
+            try prepared.enumerated().map { index, item in
+                let result = try write(item.0, loaded: item.1, batch: item.2)
+                progress?(AddProgress(stage: .writing, done: index + 1, total: prepared.count))
+                return result
+            }
+        }
+    }
+
+    /// Writes one prepared enrolment with the store's protocol; the caller holds the writer lock.
+    private func write(_ enrollment: Enrollment, loaded: [LoadedImage], batch: EmbeddingBatch) throws -> AddResult {
+        try audited("add", personId: enrollment.personId, writesOwnAudit: true) { entry, elapsed in
+            entry.inputSha256 = Self.combinedHash(loaded.map(\.sha256))
+            let created = try catalog.person(enrollment.personId) == nil
+            let drafts = loaded.map { TemplateDraft(sourceFile: $0.name, imageSha256: $0.sha256) }
+            let (intent, ids) = try catalog.beginAdd(personId: enrollment.personId, displayName: enrollment.name,
+                                                     metadata: enrollment.metadata, templates: drafts)
+            let vectorIds = ids.map { UInt64($0) }
+            do {
+                try vectors.put(ids: vectorIds, vectors: batch)
+            } catch {
+                // Undo step A; the refusal's audit row is written by `audited`.
+                try? vectors.remove(ids: vectorIds)
+                _ = try? catalog.finish(intent: intent, undo: true, audit: nil)
+                throw error
+            }
+            entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")" + (created ? ", new person" : "")
+            entry.durationMs = elapsed()
+            try catalog.finish(intent: intent, audit: entry)
+            return AddResult(id: enrollment.personId, created: created, templates: vectorIds)
+        }
+    }
+
+    /// Removes a person: their templates, vectors and record. The audit log keeps the event.
+    /// - Parameter personId: the person's id.
+    /// - Returns: how many templates were removed.
+    /// - Throws: ``SimDBError`` `.notFound` when the person is not enrolled.
+    @discardableResult
+    public func remove(_ personId: String) throws -> RemoveResult {
+        try audited("remove", personId: personId, writesOwnAudit: true) { entry, elapsed in
+            try writerLock.withLock {
+                guard let (intent, ids) = try catalog.beginRemove(personId: personId) else {
+                    throw SimDBError(.notFound, "no person with id '\(personId)'")
+                }
+                try vectors.remove(ids: ids.map { UInt64($0) })
+                entry.detail = "\(ids.count) templates"
+                entry.durationMs = elapsed()
+                try catalog.finish(intent: intent, audit: entry)
+                return RemoveResult(id: personId, templates: ids.count)
+            }
+        }
+    }
+
+    /// Finishes or undoes every write a crash interrupted; the caller holds the writer lock.
+    ///
+    /// An add whose vectors all reached LMDB is completed; any other add is undone; a remove is
+    /// always completed. Each appends a `recovered` audit row. Idempotent.
+    func recover() throws {
+        for (intent, ids) in try catalog.incompleteIntents() {
+            guard let intentId = intent.id else { continue }
+            let vectorIds = ids.map { UInt64($0) }
+            var entry = AuditEntry(time: Date(), action: "recover", actor: actor, personId: intent.personId,
+                                   status: .recovered)
+            switch intent.kind {
+            case .add:
+                let complete = try !ids.isEmpty && vectors.read { reader in
+                    try vectorIds.allSatisfy { try reader.vector($0) != nil }
+                }
+                if complete {
+                    entry.detail = "add of \(ids.count) templates completed"
+                    try catalog.finish(intent: intentId, audit: entry)
+                } else {
+                    try vectors.remove(ids: vectorIds)
+                    entry.detail = "add of \(ids.count) templates undone"
+                    try catalog.finish(intent: intentId, undo: true, audit: entry)
+                }
+            case .remove:
+                try vectors.remove(ids: vectorIds)
+                entry.detail = "remove of \(ids.count) templates completed"
+                try catalog.finish(intent: intentId, audit: entry)
+            }
+        }
+    }
+
+    static func combinedHash(_ hashes: [String]) -> String {
+        hashes.count == 1 ? hashes[0] : ImageSource.sha256(Array(hashes.joined(separator: "\n").utf8))
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import PixelsEncoder
+import SimDBCatalog
+import SimDBCore
+import SimDBImageIO
+import SimDBStorage
+
+/// An open simdb store: the library's entry point.
+///
+/// A store is a directory holding `catalog.sqlite` (people, templates, audit log) and
+/// `vectors.mdb` (the embeddings, in LMDB). It is created on first open with an encoder and a
+/// metric, which it then enforces. Every operation appends an audit row.
+///
+/// ```swift
+/// let store = try Store(path: "faces")
+/// try store.add([.file("alice-1.png"), .file("alice-2.png")], to: "alice")
+/// let answer = try store.query(.file("probe.png"), k: 5)
+/// print(answer.decision.id ?? "unknown")
+/// ```
+///
+/// A `Store` is `Sendable`: many threads may query one instance at once. Writes from any number
+/// of threads and processes are serialised by the store's writer lock.
+public final class Store: Sendable {
+    /// The encoder new stores use when none is given.
+    public static let defaultEncoder = PixelsEncoder.identifier
+    /// The file names inside a store directory.
+    public static let catalogFileName = "catalog.sqlite"
+    /// The LMDB file holding the vectors.
+    public static let vectorsFileName = "vectors.mdb"
+    /// The writer lock file.
+    public static let lockFileName = "writer.lock"
+
+    /// How to open a store.
+    public struct Options: Sendable {
+        /// The encoder: required to match an existing store; used to create a new one
+        /// (``Store/defaultEncoder`` when `nil`). A bare name (`pixels`) means its latest version.
+        public var encoder: String?
+        /// The metric: required to match an existing store; for a new one, the encoder's preferred
+        /// metric when `nil`.
+        public var metric: String?
+        /// Where encoders and metrics are looked up; simdb's own plugins are added to it.
+        public var registry: PluginRegistry
+        /// Limits for decoding images.
+        public var decoder: ImageDecoder
+        /// Who is recorded in the audit log; the operating-system user when `nil`.
+        public var actor: String?
+        /// Whether to create the store if the directory holds none.
+        public var create: Bool
+
+        /// Creates options; every parameter has a sensible default.
+        public init(encoder: String? = nil, metric: String? = nil, registry: PluginRegistry = .shared,
+                    decoder: ImageDecoder = ImageDecoder(), actor: String? = nil, create: Bool = true) {
+            self.encoder = encoder
+            self.metric = metric
+            self.registry = registry
+            self.decoder = decoder
+            self.actor = actor
+            self.create = create
+        }
+    }
+
+    /// The store directory.
+    public let path: String
+    /// What the store was created with.
+    public let info: StoreInfo
+    /// The store's encoder.
+    public let encoder: any Encoder
+    /// The store's metric.
+    public let metric: any DistanceMetric
+    /// Who is recorded in the audit log.
+    public let actor: String
+    let decoder: ImageDecoder
+    let catalog: Catalog
+    let vectors: VectorStore
+    let writerLock: WriterLock
+
+    /// Opens the store at `path`, creating it if needed, and finishes any write a crash interrupted.
+    /// - Parameters:
+    ///   - path: the store directory.
+    ///   - options: encoder, metric and limits.
+    /// - Throws: ``SimDBError``: `.invalidArgument` when `path` is a file or a directory that is not
+    ///   a store; `.encoderMismatch` when `options` name another encoder or metric than the store's;
+    ///   `.notFound` for an unknown plugin; `.corruptStore`, `.incompatibleStore` or `.storage` when
+    ///   the files are damaged, too new or unreadable.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        BuiltinPlugins.install(into: options.registry)
+        try Self.prepareDirectory(path, create: options.create)
+        catalog = try Catalog(path: Self.file(path, Self.catalogFileName))
+        let requested = try options.encoder.map { try options.registry.makeEncoder($0) }
+        if let existing = try catalog.storeInfo() {
+            info = existing
+        } else {
+            let encoder = try requested ?? options.registry.makeEncoder(Self.defaultEncoder)
+            let metric = try options.registry.metric(options.metric ?? encoder.preferredMetric)
+            info = try catalog.initialize(StoreInfo(encoder: encoder.identifier, dimension: encoder.dimension,
+                                                    metric: metric.identifier))
+        }
+        if let requested, requested.identifier != info.encoder {
+            throw SimDBError(.encoderMismatch,
+                "\(path): store uses encoder \(info.encoder) (\(info.dimension)-d); refusing \(requested.identifier) (\(requested.dimension)-d)")
+        }
+        if let metric = options.metric, metric != info.metric {
+            throw SimDBError(.encoderMismatch, "\(path): store uses metric \(info.metric); refusing \(metric)")
+        }
+        encoder = try requested ?? options.registry.makeEncoder(info.encoder)
+        guard encoder.dimension == info.dimension else {
+            throw SimDBError(.corruptStore,
+                "\(path): store records \(info.dimension)-d vectors but encoder \(info.encoder) makes \(encoder.dimension)-d ones")
+        }
+        metric = try options.registry.metric(info.metric)
+        vectors = try VectorStore(path: Self.file(path, Self.vectorsFileName), dimension: info.dimension,
+                                  encoderIdentifier: info.encoder)
+        decoder = options.decoder
+        actor = options.actor ?? Self.currentUser()
+        writerLock = WriterLock(path: Self.file(path, Self.lockFileName))
+        if try catalog.hasIncompleteIntents() {
+            try writerLock.withLock { try recover() }
+        }
+    }
+
+    /// The threshold used when a query or verification gives none.
+    public var defaultThreshold: Float? { encoder.defaultThreshold(for: metric.identifier) }
+
+    static func file(_ directory: String, _ name: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent(name).path
+    }
+
+    private static func prepareDirectory(_ path: String, create: Bool) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw SimDBError(.invalidArgument, "\(path): exists and is not a directory, so it cannot be a store")
+            }
+            let hasCatalog = manager.fileExists(atPath: file(path, catalogFileName))
+            let contents = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+            if !hasCatalog && !contents.isEmpty {
+                throw SimDBError(.invalidArgument, "\(path): directory is not empty and holds no simdb store")
+            }
+            if !hasCatalog && !create {
+                throw SimDBError(.notFound, "\(path): no simdb store here")
+            }
+        } else {
+            guard create else { throw SimDBError(.notFound, "\(path): no simdb store here") }
+            do {
+                try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw SimDBError(.storage, "\(path): cannot create the store directory (\(error.localizedDescription))")
+            }
+        }
+    }
+
+    /// The operating-system user: the account name of the effective user id, else `$USER`,
+    /// else `uid:N`.
+    private static func currentUser() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name {
+            let account = String(cString: name)
+            if !account.isEmpty { return account }
+        }
+        if let name = ProcessInfo.processInfo.environment["USER"], !name.isEmpty { return name }
+        return "uid:\(geteuid())"
+    }
+}

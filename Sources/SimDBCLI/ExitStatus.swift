@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import SimDB
+
+/// The documented exit statuses of `simdb` (docs/cli.md): 0 success, 1–63 errors.
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    /// An unexpected internal error (a bug).
+    case internalError = 1
+    /// A bad command line: unknown flag, missing argument, invalid value.
+    case usage = 2
+    /// A bad input file: unreadable, not an image, corrupt, truncated or too large.
+    case badInput = 3
+    /// An unknown person id, store or plugin.
+    case notFound = 4
+    /// The store was created with another encoder or metric.
+    case encoderMismatch = 5
+    /// The store is damaged or was written by an incompatible version.
+    case badStore = 6
+    /// The storage engine failed (disk full, permissions, I/O).
+    case storage = 7
+
+    init(_ code: SimDBError.Code) {
+        switch code {
+        case .invalidArgument: self = .usage
+        case .badImage, .imageTooLarge: self = .badInput
+        case .notFound: self = .notFound
+        case .encoderMismatch: self = .encoderMismatch
+        case .incompatibleStore, .corruptStore: self = .badStore
+        case .storage: self = .storage
+        case .internal: self = .internalError
+        }
+    }
+}
+
+extension SimDBCommand {
+    /// Parses the command line, runs the command, prints one line on failure and exits.
+    static func runAndExit() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(ExitStatus.success.rawValue)
+        } catch let error as SimDBError {
+            fail(error.message, status: ExitStatus(error.code))
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch {
+            // swift-argument-parser: help and version requests succeed; everything else is usage.
+            if exitCode(for: error) == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(ExitStatus.success.rawValue)
+            }
+            fail(message(for: error) + " (see 'simdb --help')", status: .usage)
+        }
+    }
+
+    static func fail(_ message: String, status: ExitStatus) -> Never {
+        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("simdb: error: \(line)\n".utf8))
+        Foundation.exit(status.rawValue)
+    }
+}

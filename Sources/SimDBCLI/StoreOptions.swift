@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import SimDB
+
+/// The options every store command shares: where the store is and what it was made with.
+struct StoreOptions: ParsableArguments {
+    /// The store used when neither `--store` nor `$SIMDB_STORE` is given.
+    static let defaultPath = "simdb-store"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The store directory; created on first use.",
+        discussion: "Default: $SIMDB_STORE, else ./\(StoreOptions.defaultPath).", valueName: "path"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The encoder (name/version, or a name for its latest version).",
+        discussion: "Fixed when the store is created (default \(Store.defaultEncoder)); later it must match.",
+        valueName: "id"))
+    var encoder: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The metric: l2 (squared Euclidean), cosine or ip (inner product).",
+        discussion: "Fixed when the store is created (default: the encoder's preferred metric); later it must match.",
+        valueName: "id"))
+    var metric: String?
+
+    /// The store directory in force.
+    var path: String {
+        if let store { return store }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["SIMDB_STORE"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return Self.defaultPath
+    }
+
+    func validate() throws {
+        if let store, store.isEmpty { throw ValidationError("--store must not be empty") }
+    }
+
+    /// Opens (or creates) the store.
+    func open() throws -> Store {
+        try Store(path: path, options: Store.Options(encoder: encoder, metric: metric))
+    }
+}
+
+/// `--json`, for every command that reports something.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print machine-readable JSON on standard output (fields in docs/cli.md).")
+    var json = false
+}
