@@ -8,11 +8,14 @@ struct AddCommand: ParsableCommand {
         commandName: "add",
         abstract: "Enrol a person from one or more images.",
         discussion: """
-            simdb add alice-1.png alice-2.png --id alice --name "Alice Liddell" --meta team=red
-            simdb add --from faces/      (each sub-folder is one person; its name is the id)
+            Examples:
+              simdb add alice-1.png alice-2.png --id alice --meta team=red
+              simdb add --from faces/
 
-            Every image is decoded and encoded before anything is written: a bad image leaves \
-            the store unchanged. Adding to an existing id adds templates and merges metadata.
+            With --from, each sub-folder of the folder is one person, named by the folder, and \
+            every non-hidden file in it is one of their images. Every image is decoded and \
+            encoded before anything is written: a bad image leaves the store unchanged. Adding \
+            to an existing id adds templates and merges metadata.
             """
     )
 

@@ -8,8 +8,9 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Show the audit log: every operation, oldest first.",
         discussion: """
-            simdb audit --action query --since 2h
-            simdb audit --id alice --json
+            Examples:
+              simdb audit --action query --since 2h
+              simdb audit --id alice --json
 
             The log records time, action, actor, person, input hash, status, top match, \
             distance, decision, threshold and duration; never images or embeddings.

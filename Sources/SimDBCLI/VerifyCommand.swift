@@ -7,8 +7,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check a claimed identity, or whether two images show the same person.",
         discussion: """
-            simdb verify probe.png --id alice     compare with alice's closest template
-            simdb verify a.png b.png              compare two images with the store's encoder
+            Examples:
+              simdb verify probe.png --id alice   (compare with alice's closest template)
+              simdb verify a.png b.png            (compare two images)
 
             Prints match or no-match; the exit status is 0 either way (errors are non-zero).
             """
