@@ -49,6 +49,7 @@ let package = Package(
         .executableTarget(name: "SimDBCLI", dependencies: [
             "SimDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .target(name: "SimDBTestSupport", path: "Tests/SimDBTestSupport"),

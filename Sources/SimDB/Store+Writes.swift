@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SimDBCatalog
 import SimDBCore
 
@@ -82,6 +83,7 @@ extension Store {
             entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")" + (created ? ", new person" : "")
             entry.durationMs = elapsed()
             try catalog.finish(intent: intent, audit: entry)
+            logger.debug("added templates", metadata: ["person": "\(enrollment.personId)", "count": "\(ids.count)"])
             return AddResult(id: enrollment.personId, created: created, templates: vectorIds)
         }
     }
@@ -101,6 +103,7 @@ extension Store {
                 entry.detail = "\(ids.count) templates"
                 entry.durationMs = elapsed()
                 try catalog.finish(intent: intent, audit: entry)
+                logger.debug("removed person", metadata: ["person": "\(personId)", "templates": "\(ids.count)"])
                 return RemoveResult(id: personId, templates: ids.count)
             }
         }
@@ -134,6 +137,8 @@ extension Store {
                 entry.detail = "remove of \(ids.count) templates completed"
                 try catalog.finish(intent: intentId, audit: entry)
             }
+            logger.notice("recovered an interrupted write",
+                          metadata: ["person": "\(intent.personId)", "outcome": "\(entry.detail ?? "")"])
         }
     }
 

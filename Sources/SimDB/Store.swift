@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PixelsEncoder
 import SimDBCatalog
 import SimDBCore
@@ -46,16 +47,20 @@ public final class Store: Sendable {
         public var actor: String?
         /// Whether to create the store if the directory holds none.
         public var create: Bool
+        /// Where the store reports recoveries (`notice`) and operations (`debug`).
+        public var logger: Logger
 
         /// Creates options; every parameter has a sensible default.
         public init(encoder: String? = nil, metric: String? = nil, registry: PluginRegistry = .shared,
-                    decoder: ImageDecoder = ImageDecoder(), actor: String? = nil, create: Bool = true) {
+                    decoder: ImageDecoder = ImageDecoder(), actor: String? = nil, create: Bool = true,
+                    logger: Logger = Logger(label: "simdb")) {
             self.encoder = encoder
             self.metric = metric
             self.registry = registry
             self.decoder = decoder
             self.actor = actor
             self.create = create
+            self.logger = logger
         }
     }
 
@@ -73,6 +78,7 @@ public final class Store: Sendable {
     let catalog: Catalog
     let vectors: VectorStore
     let writerLock: WriterLock
+    let logger: Logger
 
     /// Opens the store at `path`, creating it if needed, and finishes any write a crash interrupted.
     /// - Parameters:
@@ -114,6 +120,7 @@ public final class Store: Sendable {
         decoder = options.decoder
         actor = options.actor ?? Self.currentUser()
         writerLock = WriterLock(path: Self.file(path, Self.lockFileName))
+        logger = options.logger
         if try catalog.hasIncompleteIntents() {
             try writerLock.withLock { try recover() }
         }
