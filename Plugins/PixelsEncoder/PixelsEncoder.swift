@@ -8,7 +8,7 @@ import SimDBCore
 /// useful for tests, demos and as the floor a trained encoder must beat.
 ///
 /// The embedding of an image is its `side × side` grey samples, minus their mean, divided by their
-/// Euclidean norm (a constant image maps to the zero vector). For unit vectors squared L2 is
+/// Euclidean norm; a blank image (no contrast) is refused. For unit vectors squared L2 is
 /// `2 − 2·cos`, so `l2` and `cosine` rank identically.
 public struct PixelsEncoder: Encoder {
     /// The identifier of the current version.
@@ -44,23 +44,34 @@ public struct PixelsEncoder: Encoder {
     /// The squared-L2 threshold; cosine and inner-product thresholds follow from it for unit vectors.
     static let calibratedL2Threshold: Float = 0.40
 
+    /// The smallest standard deviation of an image's samples that still counts as a picture.
+    ///
+    /// Below it (half a grey level of 8-bit input) the image is blank: normalising it would blow
+    /// rounding noise up to a unit vector, and any two blank images would "match".
+    static let minimumContrast = 1.0 / 512
+
+    /// - Throws: ``SimDBError`` `.invalidArgument` for an image of the wrong size, `.badImage` for
+    ///   a blank image (no contrast), which has no identity to compare.
     public func encode(_ images: [Image]) throws -> EmbeddingBatch {
         var values = [Float](repeating: 0, count: images.count * dimension)
         for (row, image) in images.enumerated() {
             try validateInput(image)
-            let base = row * dimension
-            var sum: Float = 0
-            for sample in image.pixels { sum += sample }
-            let mean = sum / Float(dimension)
-            var squares: Float = 0
-            for (i, sample) in image.pixels.enumerated() {
-                let centred = sample - mean
-                values[base + i] = centred
+            var sum = 0.0
+            for sample in image.pixels { sum += Double(sample) }
+            let mean = sum / Double(dimension)
+            var squares = 0.0
+            for sample in image.pixels {
+                let centred = Double(sample) - mean
                 squares += centred * centred
             }
-            guard squares > 0 else { continue }
+            guard (squares / Double(dimension)).squareRoot() >= Self.minimumContrast else {
+                throw SimDBError(.badImage, "image is blank (no contrast)")
+            }
             let scale = 1 / squares.squareRoot()
-            for i in base ..< base + dimension { values[i] *= scale }
+            let base = row * dimension
+            for (i, sample) in image.pixels.enumerated() {
+                values[base + i] = Float((Double(sample) - mean) * scale)
+            }
         }
         return EmbeddingBatch(dimension: dimension, values: values)
     }

@@ -22,7 +22,7 @@ extension Store {
             let threshold = try resolvedThreshold(threshold)
             let probe = try image.load(with: decoder)
             entry.inputSha256 = probe.sha256
-            let vector = try embed([probe.image]).vector(at: 0)
+            let vector = try embed([probe]).vector(at: 0)
             let owners = try catalog.templateOwners()
             let hits = try vectors.read { reader in
                 try FlatIndex.searchGroups(vector, in: reader, metric: metric, k: k) { owners[$0] }
@@ -56,21 +56,21 @@ extension Store {
             entry.inputSha256 = probe.sha256
             let templateIds = try catalog.templates(of: personId).compactMap(\.id).map { UInt64($0) }
             guard !templateIds.isEmpty else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
-            let vector = try embed([probe.image]).vector(at: 0)
+            let vector = try embed([probe]).vector(at: 0)
             let direction = metric.direction
             let best = try vectors.read { reader in
-                try vector.withUnsafeBufferPointer { query in
-                    var best = direction.farthest
+                try vector.withUnsafeBufferPointer { query -> Float? in
+                    var best: Float?
+                    // A template whose vector is gone was removed since the catalog was read.
                     for id in templateIds {
-                        guard let stored = try reader.vector(id) else {
-                            throw SimDBError(.corruptStore, "\(path): template \(id) of '\(personId)' has no vector; run recovery")
-                        }
+                        guard let stored = try reader.vector(id) else { continue }
                         let value = metric.distance(query, stored)
-                        if direction.isCloser(value, than: best) { best = value }
+                        if best.map({ direction.isCloser(value, than: $0) }) ?? true { best = value }
                     }
                     return best
                 }
             }
+            guard let best else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
             return record(VerifyResult(match: direction.accepts(best, threshold: threshold), distance: best,
                                        threshold: threshold, id: personId, metric: info.metric), in: &entry)
         }
@@ -83,15 +83,32 @@ extension Store {
             let threshold = try resolvedThreshold(threshold)
             let images = try [first, second].map { try $0.load(with: decoder) }
             entry.inputSha256 = Self.combinedHash(images.map(\.sha256))
-            let batch = try embed(images.map(\.image))
+            let batch = try embed(images)
             let value = batch.withVector(at: 0) { a in batch.withVector(at: 1) { b in metric.distance(a, b) } }
             return record(VerifyResult(match: metric.direction.accepts(value, threshold: threshold), distance: value,
                                        threshold: threshold, id: nil, metric: info.metric), in: &entry)
         }
     }
 
+    /// The embeddings of loaded images; an image the encoder refuses is named in the error.
+    func embed(_ loaded: [LoadedImage]) throws -> EmbeddingBatch {
+        do {
+            return try embed(loaded.map(\.image))
+        } catch let error as SimDBError where error.code == .badImage && loaded.count > 1 {
+            // Find the culprit on the error path only; the batch stays one call when all is well.
+            for image in loaded {
+                do { _ = try embed([image.image]) } catch let single as SimDBError {
+                    throw SimDBError(single.code, "\(image.name): \(single.message)")
+                }
+            }
+            throw error
+        } catch let error as SimDBError where error.code == .badImage {
+            throw SimDBError(error.code, "\(loaded.first?.name ?? "image"): \(error.message)")
+        }
+    }
+
     /// The embeddings of decoded images, fitted to the encoder's input first.
-    /// - Throws: what the encoder throws.
+    /// - Throws: what the encoder throws, for example `.badImage` for a blank image.
     public func embed(_ images: [Image]) throws -> EmbeddingBatch {
         let batch = try encoder.encode(images.map { $0.prepared(for: encoder.input) })
         guard batch.count == images.count, batch.dimension == info.dimension else {

@@ -48,13 +48,13 @@ extension Store {
                 try Validation.enrollment(enrollment)
                 let loaded = try enrollment.images.map { try $0.load(with: decoder) }
                 entry.inputSha256 = Self.combinedHash(loaded.map(\.sha256))
-                return (loaded, try embed(loaded.map(\.image)))
+                return (loaded, try embed(loaded))
             }
             encoded += loaded.count
             progress?(AddProgress(stage: .encoding, done: encoded, total: imageCount))
             prepared.append((enrollment, loaded, batch))
         }
-        return try writerLock.withLock {
+        return try exclusively {
             try prepared.enumerated().map { index, item in
                 let result = try write(item.0, loaded: item.1, batch: item.2)
                 progress?(AddProgress(stage: .writing, done: index + 1, total: prepared.count))
@@ -74,15 +74,17 @@ extension Store {
             let vectorIds = ids.map { UInt64($0) }
             do {
                 try vectors.put(ids: vectorIds, vectors: batch)
+                entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")" + (created ? ", new person" : "")
+                entry.durationMs = elapsed()
+                try catalog.finish(intent: intent, audit: entry)
             } catch {
-                // Undo step A; the refusal's audit row is written by `audited`.
+                // Undo what reached the stores, so a reported failure has no effect; the refusal's
+                // audit row is written by `audited`. Should the undo fail too, the vectors decide:
+                // recovery completes the add if they are all in LMDB and undoes it otherwise.
                 try? vectors.remove(ids: vectorIds)
                 _ = try? catalog.finish(intent: intent, undo: true, audit: nil)
                 throw error
             }
-            entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")" + (created ? ", new person" : "")
-            entry.durationMs = elapsed()
-            try catalog.finish(intent: intent, audit: entry)
             logger.debug("added templates", metadata: ["person": "\(enrollment.personId)", "count": "\(ids.count)"])
             return AddResult(id: enrollment.personId, created: created, templates: vectorIds)
         }
@@ -95,17 +97,35 @@ extension Store {
     @discardableResult
     public func remove(_ personId: String) throws -> RemoveResult {
         try audited("remove", personId: personId, writesOwnAudit: true) { entry, elapsed in
-            try writerLock.withLock {
+            try exclusively {
                 guard let (intent, ids) = try catalog.beginRemove(personId: personId) else {
                     throw SimDBError(.notFound, "no person with id '\(personId)'")
                 }
-                try vectors.remove(ids: ids.map { UInt64($0) })
-                entry.detail = "\(ids.count) templates"
-                entry.durationMs = elapsed()
-                try catalog.finish(intent: intent, audit: entry)
+                let vectorIds = ids.map { UInt64($0) }
+                do {
+                    try vectors.remove(ids: vectorIds)
+                    entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")"
+                    entry.durationMs = elapsed()
+                    try catalog.finish(intent: intent, audit: entry)
+                } catch {
+                    // The LMDB delete is atomic: if every vector is still there, nothing happened and
+                    // the person is restored. Otherwise the remove can only go forward: recovery
+                    // completes it at the next open or write.
+                    let intact = (try? vectors.read { reader in try vectorIds.allSatisfy { try reader.vector($0) != nil } })
+                    if intact == true { _ = try? catalog.finish(intent: intent, undo: true, audit: nil) }
+                    throw error
+                }
                 logger.debug("removed person", metadata: ["person": "\(personId)", "templates": "\(ids.count)"])
                 return RemoveResult(id: personId, templates: ids.count)
             }
+        }
+    }
+
+    /// Runs a write holding the writer lock, after finishing whatever a dead writer left.
+    func exclusively<T>(_ body: () throws -> T) throws -> T {
+        try writerLock.withLock {
+            if try catalog.hasIncompleteIntents() { try recover() }
+            return try body()
         }
     }
 

@@ -115,14 +115,21 @@ public final class Store: Sendable {
                 "\(path): store records \(info.dimension)-d vectors but encoder \(info.encoder) makes \(encoder.dimension)-d ones")
         }
         metric = try options.registry.metric(info.metric)
-        vectors = try VectorStore(path: Self.file(path, Self.vectorsFileName), dimension: info.dimension,
-                                  encoderIdentifier: info.encoder)
+        let vectorsPath = Self.file(path, Self.vectorsFileName)
+        // A store killed while being created may lack its vector file; one with templates may not.
+        if try VectorStore.readHeader(path: vectorsPath) == nil, try catalog.templateRowCount() > 0 {
+            throw SimDBError(.corruptStore,
+                "\(vectorsPath): missing or empty, but the catalog lists templates; restore the store from a backup")
+        }
+        vectors = try VectorStore(path: vectorsPath, dimension: info.dimension, encoderIdentifier: info.encoder)
         decoder = options.decoder
         actor = options.actor ?? Self.currentUser()
         writerLock = WriterLock(path: Self.file(path, Self.lockFileName))
         logger = options.logger
+        // Finish what a dead writer left; if a writer holds the lock it is alive and owns the
+        // intents, so readers do not wait for it (every write recovers first anyway).
         if try catalog.hasIncompleteIntents() {
-            try writerLock.withLock { try recover() }
+            _ = try writerLock.withLockIfAvailable { try recover() }
         }
     }
 

@@ -28,6 +28,7 @@ enum Validation {
     }
 
     static func displayName(_ name: String) throws {
+        guard !name.isEmpty else { throw SimDBError(.invalidArgument, "name is empty") }
         guard name.count <= maximumNameLength else {
             throw SimDBError(.invalidArgument, "name is longer than \(maximumNameLength) characters")
         }

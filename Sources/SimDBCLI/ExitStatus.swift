@@ -37,7 +37,7 @@ extension SimDBCommand {
     /// Parses the command line, runs the command, prints one line on failure and exits.
     static func runAndExit() -> Never {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(StoreOptions.hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Foundation.exit(ExitStatus.success.rawValue)
         } catch let error as SimDBError {
@@ -45,12 +45,15 @@ extension SimDBCommand {
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {
-            // swift-argument-parser: help and version requests succeed; everything else is usage.
-            if exitCode(for: error) == .success {
+            switch exitCode(for: error) {
+            case .success:  // --help, --version
                 print(fullMessage(for: error))
                 Foundation.exit(ExitStatus.success.rawValue)
+            case .validationFailure:
+                fail(message(for: error) + " (see 'simdb --help')", status: .usage)
+            default:
+                fail("unexpected error: \(error)", status: .internalError)
             }
-            fail(message(for: error) + " (see 'simdb --help')", status: .usage)
         }
     }
 

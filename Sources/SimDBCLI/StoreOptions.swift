@@ -37,6 +37,27 @@ struct StoreOptions: ParsableArguments {
         if let store, store.isEmpty { throw ValidationError("--store must not be empty") }
     }
 
+    /// The store options, which belong to each subcommand, may also come before it
+    /// (`simdb --store faces info`): this moves any found there to just after the subcommand.
+    static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+        let takesValue: Set<String> = ["--store", "--encoder", "--metric"]
+        var hoisted: [String] = [], index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = String(argument.prefix { $0 != "=" })
+            guard takesValue.contains(name) else { break }
+            if argument.contains("=") || index + 1 == arguments.count {
+                hoisted.append(argument)
+                index += 1
+            } else {
+                hoisted += [argument, arguments[index + 1]]
+                index += 2
+            }
+        }
+        guard !hoisted.isEmpty, index < arguments.count else { return arguments }
+        return [arguments[index]] + hoisted + arguments[(index + 1)...]
+    }
+
     /// Opens (or creates) the store.
     func open() throws -> Store {
         try Store(path: path, options: Store.Options(encoder: encoder, metric: metric))

@@ -6,7 +6,7 @@ extension Catalog {
     /// Appends one row to the audit log.
     /// - Returns: the row as written, with its id.
     @discardableResult
-    public func appendAudit(_ entry: AuditEntry) throws -> AuditEntry {
+    package func appendAudit(_ entry: AuditEntry) throws -> AuditEntry {
         try write { db in
             var row = entry
             try row.insert(db)
@@ -16,7 +16,7 @@ extension Catalog {
 
     /// The audit rows matching `filter`, oldest first (with a limit: the newest `limit`, still
     /// oldest first).
-    public func audit(_ filter: AuditFilter = AuditFilter()) throws -> [AuditEntry] {
+    package func audit(_ filter: AuditFilter = AuditFilter()) throws -> [AuditEntry] {
         try read { db in
             var request = AuditEntry.all()
             if let action = filter.action { request = request.filter(Column("action") == action) }

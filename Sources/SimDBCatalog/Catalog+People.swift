@@ -12,7 +12,7 @@ public struct PersonSummary: Sendable, Equatable {
 
 extension Catalog {
     /// The person `id` if they have at least one committed template, else `nil`.
-    public func person(_ id: String) throws -> PersonRecord? {
+    package func person(_ id: String) throws -> PersonRecord? {
         try read { db in
             try PersonRecord.fetchOne(db, sql: """
                 SELECT * FROM people WHERE id = ?
@@ -22,7 +22,7 @@ extension Catalog {
     }
 
     /// Every visible person (one with a committed template), sorted by id, with template counts.
-    public func people() throws -> [PersonSummary] {
+    package func people() throws -> [PersonSummary] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT people.*, count(templates.id) AS template_count FROM people
@@ -36,7 +36,7 @@ extension Catalog {
     }
 
     /// The number of visible people and committed templates.
-    public func counts() throws -> (people: Int, templates: Int) {
+    package func counts() throws -> (people: Int, templates: Int) {
         try read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(DISTINCT person_id) AS people, count(*) AS templates
@@ -46,8 +46,13 @@ extension Catalog {
         }
     }
 
+    /// Every template row, whatever its state: zero only for a store that never stored a vector.
+    package func templateRowCount() throws -> Int {
+        try read { db in try TemplateRecord.fetchCount(db) }
+    }
+
     /// Committed template ids mapped to their person, for a scan that reports people.
-    public func templateOwners() throws -> [UInt64: String] {
+    package func templateOwners() throws -> [UInt64: String] {
         try read { db in
             var owners: [UInt64: String] = [:]
             let cursor = try Row.fetchCursor(db, sql: "SELECT id, person_id FROM templates WHERE state = 'committed'")
@@ -60,7 +65,7 @@ extension Catalog {
     }
 
     /// The committed templates of `personId`, oldest first.
-    public func templates(of personId: String) throws -> [TemplateRecord] {
+    package func templates(of personId: String) throws -> [TemplateRecord] {
         try read { db in
             try TemplateRecord
                 .filter(Column("person_id") == personId && Column("state") == TemplateState.committed.rawValue)

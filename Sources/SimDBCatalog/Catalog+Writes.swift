@@ -20,7 +20,7 @@ extension Catalog {
     ///   - templates: one draft per image.
     ///   - now: the time to record.
     /// - Returns: the intent id and the new template ids, in the order of `templates`.
-    public func beginAdd(personId: String, displayName: String?, metadata: [String: String],
+    package func beginAdd(personId: String, displayName: String?, metadata: [String: String],
                          templates: [TemplateDraft], now: Date = Date()) throws -> (intent: Int64, templateIds: [Int64]) {
         try write { db in
             let exists = try PersonRecord.exists(db, key: personId)
@@ -49,7 +49,7 @@ extension Catalog {
     /// Step A of a remove: records the intent and hides the person's templates.
     /// - Returns: the intent id and the template ids whose vectors must go, or `nil` when the
     ///   person is not enrolled.
-    public func beginRemove(personId: String, now: Date = Date()) throws -> (intent: Int64, templateIds: [Int64])? {
+    package func beginRemove(personId: String, now: Date = Date()) throws -> (intent: Int64, templateIds: [Int64])? {
         try write { db in
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT id FROM templates WHERE person_id = ? AND state = 'committed' ORDER BY id
@@ -66,16 +66,17 @@ extension Catalog {
         }
     }
 
-    /// Step C: makes the intent's effect visible, or, with `undo`, erases an add that never reached
-    /// LMDB; appends `audit` (if given) in the same transaction. Idempotent: finishing a finished intent only
+    /// Step C: makes the intent's effect visible, or, with `undo`, cancels it: an undone add's rows
+    /// are erased (its vectors must not be in LMDB), an undone remove's templates are visible again
+    /// (its vectors must all still be in LMDB). Appends `audit` (if given) in the same transaction. Idempotent: finishing a finished intent only
     /// appends the audit row.
     /// - Parameters:
     ///   - intentId: the intent from step A.
-    ///   - undo: for an add whose vectors are not in LMDB, remove its rows instead of committing.
+    ///   - undo: cancel the intent instead of completing it.
     ///   - audit: the row to append.
     /// - Returns: the ids of templates whose vectors must be deleted (an undone add's).
     @discardableResult
-    public func finish(intent intentId: Int64, undo: Bool = false, audit: AuditEntry?, now: Date = Date()) throws -> [Int64] {
+    package func finish(intent intentId: Int64, undo: Bool = false, audit: AuditEntry?, now: Date = Date()) throws -> [Int64] {
         try write { db in
             var orphaned: [Int64] = []
             if let intent = try IntentRecord.fetchOne(db, key: intentId) {
@@ -94,9 +95,12 @@ extension Catalog {
                                                   arguments: [intentId])
                     try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
                     try deletePersonIfEmpty(db, intent.personId)
-                case (.remove, _):
+                case (.remove, false):
                     try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
                     try deletePersonIfEmpty(db, intent.personId)
+                case (.remove, true):
+                    try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
+                                   arguments: [intentId])
                 }
                 try intent.delete(db)
             }
@@ -107,7 +111,7 @@ extension Catalog {
 
     /// Intents left by a process that died between step A and step C, oldest first, each with
     /// its template ids.
-    public func incompleteIntents() throws -> [(intent: IntentRecord, templateIds: [Int64])] {
+    package func incompleteIntents() throws -> [(intent: IntentRecord, templateIds: [Int64])] {
         try read { db in
             try IntentRecord.order(Column("id")).fetchAll(db).map { intent in
                 let ids = try Int64.fetchAll(db, sql: "SELECT id FROM templates WHERE intent_id = ? ORDER BY id",
@@ -118,7 +122,7 @@ extension Catalog {
     }
 
     /// Whether any intent is outstanding; a cheap check made on every open.
-    public func hasIncompleteIntents() throws -> Bool {
+    package func hasIncompleteIntents() throws -> Bool {
         try read { db in try IntentRecord.fetchCount(db) > 0 }
     }
 

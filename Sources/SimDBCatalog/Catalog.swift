@@ -7,14 +7,14 @@ import SimDBCore
 /// One `catalog.sqlite` file in WAL mode, opened through a GRDB `DatabasePool` so readers never
 /// wait for the writer. Its `application_id` is ``applicationID`` (ASCII `SIMD`); its schema is
 /// built by versioned migrations and its format version is recorded in `store_info`.
-public final class Catalog: Sendable {
+package final class Catalog: Sendable {
     /// The catalog format version this build writes and reads.
-    public static let formatVersion = 1
+    package static let formatVersion = StoreInfo.currentFormatVersion
     /// SQLite's `application_id` for simdb catalogs: ASCII `SIMD`, read big-endian.
-    public static let applicationID: Int32 = 0x5349_4D44
+    package static let applicationID: Int32 = 0x5349_4D44
 
     /// The file's path.
-    public let path: String
+    package let path: String
     let pool: DatabasePool
 
     /// Opens the catalog at `path`, creating and migrating it as needed.
@@ -22,7 +22,7 @@ public final class Catalog: Sendable {
     /// - Throws: ``SimDBError`` `.corruptStore` when the file is not a simdb catalog (another
     ///   application's database, or garbage), `.incompatibleStore` when it was written by a newer
     ///   format, `.storage` for other SQLite failures.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -48,14 +48,14 @@ public final class Catalog: Sendable {
     }
 
     /// The store's creation record, or `nil` before the store's first write.
-    public func storeInfo() throws -> StoreInfo? {
+    package func storeInfo() throws -> StoreInfo? {
         try read { db in try StoreInfo.fetchOne(db) }
     }
 
     /// Records what the store is created with; a no-op returning the existing record if another
     /// process created it first.
     /// - Returns: the record in force.
-    public func initialize(_ info: StoreInfo) throws -> StoreInfo {
+    package func initialize(_ info: StoreInfo) throws -> StoreInfo {
         try write { db in
             if let existing = try StoreInfo.fetchOne(db) { return existing }
             try info.insert(db)

@@ -7,6 +7,9 @@ public struct StoreInfo: Codable, Sendable, Equatable, FetchableRecord, Persista
     public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
     public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
+    /// The catalog format version this build writes and reads.
+    public static let currentFormatVersion = 1
+
     /// Always 1: the table holds one row.
     public var id: Int = 1
     /// The catalog format version that wrote the store.
@@ -21,7 +24,7 @@ public struct StoreInfo: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var createdAt: Date
 
     /// Creates the description of a new store.
-    public init(formatVersion: Int = Catalog.formatVersion, encoder: String, dimension: Int, metric: String,
+    public init(formatVersion: Int = StoreInfo.currentFormatVersion, encoder: String, dimension: Int, metric: String,
                 createdAt: Date = Date()) {
         self.formatVersion = formatVersion
         self.encoder = encoder

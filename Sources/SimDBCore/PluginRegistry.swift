@@ -36,9 +36,26 @@ public final class PluginRegistry: @unchecked Sendable {
         lock.withLock { encoders[identifier] = factory }
     }
 
-    /// Registers (or replaces) a metric under its identifier.
-    public func registerMetric(_ metric: any DistanceMetric) {
+    /// The metrics every registry holds; they cannot be replaced, since stores persist their meaning.
+    public static let builtinMetricIdentifiers: Set<String> = ["l2", "cosine", "ip"]
+
+    /// Registers (or replaces) a user-defined metric under its identifier.
+    /// - Throws: ``SimDBError`` `.invalidArgument` for a built-in identifier (`l2`, `cosine`, `ip`).
+    public func registerMetric(_ metric: any DistanceMetric) throws {
+        guard !Self.builtinMetricIdentifiers.contains(metric.identifier) else {
+            throw SimDBError(.invalidArgument, "metric '\(metric.identifier)' is built in and cannot be replaced")
+        }
         lock.withLock { metrics[metric.identifier] = metric }
+    }
+
+    /// Registers an encoder unless one is already registered under `identifier`.
+    /// - Returns: whether it was registered.
+    /// - Throws: as ``registerEncoder(_:factory:)``.
+    @discardableResult
+    public func registerEncoderIfAbsent(_ identifier: String, factory: @escaping EncoderFactory) throws -> Bool {
+        guard lock.withLock({ encoders[identifier] == nil }) else { return false }
+        try registerEncoder(identifier, factory: factory)
+        return true
     }
 
     /// Builds the encoder named `identifier`.

@@ -121,7 +121,8 @@ public struct ImageDecoder: Sendable {
 }
 
 /// Reads whole files with POSIX calls, so that directories, missing files and oversized files
-/// give precise one-line errors and nothing larger than the limit is ever read.
+/// give precise one-line errors, pipes and devices are refused without blocking, and nothing
+/// larger than the limit is ever read.
 enum FileReader {
     /// Reads at most `limit` bytes of the file at `path`.
     /// - Parameters:
@@ -132,7 +133,8 @@ enum FileReader {
     /// - Throws: ``SimDBError`` with `.badImage` when the file cannot be opened or read or is a
     ///   directory, `.imageTooLarge` when it holds more than `limit` bytes.
     static func contents(ofPath path: String, name: String, limit: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+        // Non-blocking, so opening a FIFO never waits for a writer; only regular files are read.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             throw SimDBError(.badImage, "\(name): cannot read file (\(errorText(errno)))")
         }
@@ -144,11 +146,14 @@ enum FileReader {
         if (info.st_mode & S_IFMT) == S_IFDIR {
             throw SimDBError(.badImage, "\(name): is a directory")
         }
+        if (info.st_mode & S_IFMT) != S_IFREG {
+            throw SimDBError(.badImage, "\(name): not a regular file (a pipe, socket or device)")
+        }
         let declared = Int(info.st_size)
         if declared > limit {
             throw tooLarge(name: name, size: declared, limit: limit)
         }
-        // Read whatever fstat said, stopping past the limit: pipes and devices report size 0.
+        // Read until end of file, stopping past the limit: the file may grow while it is read.
         var bytes: [UInt8] = []
         bytes.reserveCapacity(min(max(declared, 0), limit))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)

@@ -28,10 +28,17 @@ struct PixelsEncoderTests {
         #expect(SquaredL2Metric().distance(batch.vector(at: 0), batch.vector(at: 1)) < 1e-8)
     }
 
-    @Test("A constant image maps to the zero vector, not NaN")
-    func constantImage() throws {
-        let vector = try PixelsEncoder().encode([image { _, _ in 0.5 }]).vector(at: 0)
-        #expect(vector.allSatisfy { $0 == 0 })
+    @Test("Blank images are refused, even with rounding noise", arguments: [0.0, 0.5, 1.0])
+    func blankImages(level: Float) throws {
+        let flat = image { _, _ in level }
+        let error = #expect(throws: SimDBError.self) { try PixelsEncoder().encode([flat]) }
+        #expect(error?.code == .badImage)
+        // Noise far below one grey level, as resizing a constant image leaves, is still blank.
+        let noisy = image { x, y in min(1, max(0, level + Float((x * 31 + y * 17) % 7) * 1e-6)) }
+        #expect(throws: SimDBError.self) { try PixelsEncoder().encode([noisy]) }
+        // A couple of grey levels of structure is a picture.
+        let faint = image { x, _ in min(1, max(0, level + (x % 2 == 0 ? 2 : -2) / 255)) }
+        #expect(try PixelsEncoder().encode([faint]).count == 1)
     }
 
     @Test("Deterministic, batch-independent and input-checked")

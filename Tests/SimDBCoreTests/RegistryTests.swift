@@ -57,8 +57,25 @@ struct RegistryTests {
     @Test("A user-defined metric can be registered and used")
     func customMetric() throws {
         let registry = PluginRegistry()
-        registry.registerMetric(ManhattanMetric())
+        try registry.registerMetric(ManhattanMetric())
         #expect(try registry.metric("l1").distance([1, 2], [3, 5]) == 5)
+        #expect(registry.metricIdentifiers.contains("l1"))
+    }
+
+    @Test("Built-in metrics cannot be replaced; encoders can be registered once if absent")
+    func protectedRegistrations() throws {
+        struct FakeL2: DistanceMetric {
+            var identifier: String { "l2" }
+            var direction: MetricDirection { .largerIsCloser }
+            func distance(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float { 0 }
+        }
+        let registry = PluginRegistry()
+        let error = #expect(throws: SimDBError.self) { try registry.registerMetric(FakeL2()) }
+        #expect(error?.code == .invalidArgument)
+        #expect(try registry.metric("l2").direction == .smallerIsCloser)
+        #expect(try registry.registerEncoderIfAbsent("toy/1") { FirstSamplesEncoder(identifier: "toy/1", dimension: 2) })
+        #expect(try !registry.registerEncoderIfAbsent("toy/1") { FirstSamplesEncoder(identifier: "toy/1", dimension: 3) })
+        #expect(try registry.makeEncoder("toy/1").dimension == 2)
     }
 
     @Test("Encoders check their input size")
