@@ -31,6 +31,11 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        // Training: metric-learning losses and mining, later the training loop.
+        .target(name: "SimDBTraining", dependencies: ["SimDBCore"]),
+        // Verification and identification figures from scores: ROC, EER, TAR at FAR, rank-1.
+        .target(name: "SimDBEvaluation", dependencies: ["SimDBCore"]),
+
         // simdb's own plugins (not SwiftPM package plugins): one library target each.
         .target(name: "PixelsEncoder", dependencies: ["SimDBCore"], path: "Plugins/PixelsEncoder"),
 
@@ -58,6 +63,8 @@ let package = Package(
         .testTarget(name: "SimDBStorageTests", dependencies: ["SimDBStorage"]),
         .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex"]),
         .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog", "SimDBTestSupport"]),
+        .testTarget(name: "SimDBTrainingTests", dependencies: ["SimDBTraining"]),
+        .testTarget(name: "SimDBEvaluationTests", dependencies: ["SimDBEvaluation"]),
         .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder"]),
         .testTarget(name: "SimDBTests", dependencies: ["SimDB", "SimDBSamples", "SimDBTestSupport"]),
         .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport"]),
