@@ -41,7 +41,7 @@ let package = Package(
 
         // The public facade that other Swift services link.
         .target(name: "SimDB", dependencies: [
-            "SimDBCore", "SimDBImageIO", "SimDBStorage", "SimDBIndex", "SimDBCatalog", "PixelsEncoder",
+            "SimDBCore", "SimDBImageIO", "SimDBStorage", "SimDBIndex", "SimDBCatalog", "SimDBEvaluation", "PixelsEncoder",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

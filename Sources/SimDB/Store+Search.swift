@@ -20,9 +20,9 @@ extension Store {
         try audited("query") { entry, _ in
             guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
             let threshold = try resolvedThreshold(threshold)
-            let probe = try image.load(with: decoder)
+            let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
-            let vector = try embed([probe]).vector(at: 0)
+            let vector = try pipeline.embed([probe]).vector(at: 0)
             let owners = try catalog.templateOwners()
             let hits = try vectors.read { reader in
                 try FlatIndex.searchGroups(vector, in: reader, metric: metric, k: k) { owners[$0] }
@@ -52,11 +52,11 @@ extension Store {
     public func verify(_ image: ImageSource, claimedId personId: String, threshold: Float? = nil) throws -> VerifyResult {
         try audited("verify", personId: personId) { entry, _ in
             let threshold = try resolvedThreshold(threshold)
-            let probe = try image.load(with: decoder)
+            let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
             let templateIds = try catalog.templates(of: personId).compactMap(\.id).map { UInt64($0) }
             guard !templateIds.isEmpty else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
-            let vector = try embed([probe]).vector(at: 0)
+            let vector = try pipeline.embed([probe]).vector(at: 0)
             let direction = metric.direction
             let best = try vectors.read { reader in
                 try vector.withUnsafeBufferPointer { query -> Float? in
@@ -81,41 +81,19 @@ extension Store {
     public func verify(_ first: ImageSource, _ second: ImageSource, threshold: Float? = nil) throws -> VerifyResult {
         try audited("verify") { entry, _ in
             let threshold = try resolvedThreshold(threshold)
-            let images = try [first, second].map { try $0.load(with: decoder) }
+            let images = try [first, second].map { try pipeline.load($0) }
             entry.inputSha256 = Self.combinedHash(images.map(\.sha256))
-            let batch = try embed(images)
+            let batch = try pipeline.embed(images)
             let value = batch.withVector(at: 0) { a in batch.withVector(at: 1) { b in metric.distance(a, b) } }
             return record(VerifyResult(match: metric.direction.accepts(value, threshold: threshold), distance: value,
                                        threshold: threshold, id: nil, metric: info.metric), in: &entry)
         }
     }
 
-    /// The embeddings of loaded images; an image the encoder refuses is named in the error.
-    func embed(_ loaded: [LoadedImage]) throws -> EmbeddingBatch {
-        do {
-            return try embed(loaded.map(\.image))
-        } catch let error as SimDBError where error.code == .badImage && loaded.count > 1 {
-            // Find the culprit on the error path only; the batch stays one call when all is well.
-            for image in loaded {
-                do { _ = try embed([image.image]) } catch let single as SimDBError {
-                    throw SimDBError(single.code, "\(image.name): \(single.message)")
-                }
-            }
-            throw error
-        } catch let error as SimDBError where error.code == .badImage {
-            throw SimDBError(error.code, "\(loaded.first?.name ?? "image"): \(error.message)")
-        }
-    }
-
     /// The embeddings of decoded images, fitted to the encoder's input first.
     /// - Throws: what the encoder throws, for example `.badImage` for a blank image.
     public func embed(_ images: [Image]) throws -> EmbeddingBatch {
-        let batch = try encoder.encode(images.map { $0.prepared(for: encoder.input) })
-        guard batch.count == images.count, batch.dimension == info.dimension else {
-            throw SimDBError(.internal,
-                "encoder \(encoder.identifier) returned \(batch.count)×\(batch.dimension) for \(images.count) images")
-        }
-        return batch
+        try pipeline.embed(images)
     }
 
     private func resolvedThreshold(_ threshold: Float?) throws -> Float {

@@ -46,9 +46,9 @@ extension Store {
             // Success is audited when the person is written, below.
             let (loaded, batch) = try audited("add", personId: enrollment.personId, writesOwnAudit: true) { entry, _ in
                 try Validation.enrollment(enrollment)
-                let loaded = try enrollment.images.map { try $0.load(with: decoder) }
+                let loaded = try enrollment.images.map { try pipeline.load($0) }
                 entry.inputSha256 = Self.combinedHash(loaded.map(\.sha256))
-                return (loaded, try embed(loaded))
+                return (loaded, try pipeline.embed(loaded))
             }
             encoded += loaded.count
             progress?(AddProgress(stage: .encoding, done: encoded, total: imageCount))

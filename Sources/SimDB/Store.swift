@@ -69,12 +69,13 @@ public final class Store: Sendable {
     /// What the store was created with.
     public let info: StoreInfo
     /// The store's encoder.
-    public let encoder: any Encoder
+    public var encoder: any Encoder { pipeline.encoder }
     /// The store's metric.
     public let metric: any DistanceMetric
     /// Who is recorded in the audit log.
     public let actor: String
-    let decoder: ImageDecoder
+    /// The path from image to embedding, with the store's encoder.
+    public let pipeline: EmbeddingPipeline
     let catalog: Catalog
     let vectors: VectorStore
     let writerLock: WriterLock
@@ -109,7 +110,7 @@ public final class Store: Sendable {
         if let metric = options.metric, metric != info.metric {
             throw SimDBError(.encoderMismatch, "\(path): store uses metric \(info.metric); refusing \(metric)")
         }
-        encoder = try requested ?? options.registry.makeEncoder(info.encoder)
+        let encoder = try requested ?? options.registry.makeEncoder(info.encoder)
         guard encoder.dimension == info.dimension else {
             throw SimDBError(.corruptStore,
                 "\(path): store records \(info.dimension)-d vectors but encoder \(info.encoder) makes \(encoder.dimension)-d ones")
@@ -122,7 +123,7 @@ public final class Store: Sendable {
                 "\(vectorsPath): missing or empty, but the catalog lists templates; restore the store from a backup")
         }
         vectors = try VectorStore(path: vectorsPath, dimension: info.dimension, encoderIdentifier: info.encoder)
-        decoder = options.decoder
+        pipeline = EmbeddingPipeline(encoder: encoder, decoder: options.decoder)
         actor = options.actor ?? Self.currentUser()
         writerLock = WriterLock(path: Self.file(path, Self.lockFileName))
         logger = options.logger

@@ -65,7 +65,9 @@ struct AddCommand: ParsableCommand {
     func run() throws {
         let enrollments: [Enrollment]
         if let from {
-            enrollments = try FolderScan.enrollments(in: from)
+            enrollments = try LabelledFolder(path: from).identities.map {
+                Enrollment(personId: $0.name, images: $0.files.map(ImageSource.file))
+            }
         } else if let id {
             enrollments = [Enrollment(personId: id, images: files.map(ImageSource.file), name: name,
                                       metadata: try metadata())]
@@ -101,41 +103,5 @@ struct AddReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case people
         case templatesAdded = "templates_added"
-    }
-}
-
-/// Turns a folder of per-person folders into enrolments.
-enum FolderScan {
-    /// One enrolment per non-hidden sub-folder of `path` (sorted by name), with every non-hidden
-    /// regular file in it (sorted) as an image.
-    /// - Throws: ``SimDBError`` `.badImage` when `path` is not a readable folder or holds no person.
-    static func enrollments(in path: String) throws -> [Enrollment] {
-        let manager = FileManager.default
-        let root = URL(fileURLWithPath: path)
-        func entries(_ url: URL) throws -> [URL] {
-            do {
-                // Resolved first: Foundation does not list through a link to a folder.
-                return try manager.contentsOfDirectory(at: url.resolvingSymlinksInPath(), includingPropertiesForKeys: nil,
-                                                       options: [.skipsHiddenFiles])
-                    .sorted { $0.lastPathComponent < $1.lastPathComponent }
-            } catch {
-                throw SimDBError(.badImage, "\(url.path): not a readable folder")
-            }
-        }
-        func isDirectory(_ url: URL) -> Bool {
-            var isDirectory: ObjCBool = false  // follows symbolic links
-            return manager.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-        var result: [Enrollment] = []
-        for folder in try entries(root) where isDirectory(folder) {
-            let files = try entries(folder).filter { !isDirectory($0) }
-            guard !files.isEmpty else { continue }
-            let images = files.map { ImageSource.file(path + "/" + folder.lastPathComponent + "/" + $0.lastPathComponent) }
-            result.append(Enrollment(personId: folder.lastPathComponent, images: images))
-        }
-        guard !result.isEmpty else {
-            throw SimDBError(.badImage, "\(path): no sub-folder with images (expected one folder per person)")
-        }
-        return result
     }
 }

@@ -30,6 +30,13 @@ public struct ROCPoint: Sendable, Equatable, Codable {
     public var falseAcceptRate: Float
     /// The fraction of genuine pairs accepted.
     public var trueAcceptRate: Float
+
+    /// Creates an operating point.
+    public init(threshold: Float, falseAcceptRate: Float, trueAcceptRate: Float) {
+        self.threshold = threshold
+        self.falseAcceptRate = falseAcceptRate
+        self.trueAcceptRate = trueAcceptRate
+    }
 }
 
 /// Verification figures from scored pairs: ROC, AUC, EER, TAR at a FAR, accuracy.

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import SimDB
+
+/// `simdb embed`: print or export embeddings, with no store.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Print the embedding of each image (no store needed, none created).",
+        discussion: """
+            Uses exactly the pipeline add and query use: decode, fit to the encoder's input, \
+            encode. Without --json or --fvecs, prints one line per image: the path, a tab, and \
+            the values separated by spaces.
+
+            --fvecs writes the vectors in the fvecs format (per vector: the dimension as a \
+            little-endian int32, then the float32 values), in the order of the files.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Image files (PNG, JPEG, PGM/PPM).", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The encoder (name/version, or a name for its latest version).",
+        discussion: "Default: \(Store.defaultEncoder).", valueName: "id"))
+    var encoder: String?
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Write the vectors to this .fvecs file.", valueName: "path"))
+    var fvecs: String?
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one image file") }
+        if output.json && fvecs != nil { throw ValidationError("--json and --fvecs are exclusive") }
+    }
+
+    func run() throws {
+        let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder)
+        let batch = try pipeline.embed(files.map(ImageSource.file))
+        if let fvecs {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(batch.count * (4 + 4 * batch.dimension))
+            for row in 0..<batch.count {
+                withUnsafeBytes(of: Int32(batch.dimension).littleEndian) { bytes += $0 }
+                for value in batch.vector(at: row) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+            }
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: fvecs), options: .atomic)
+            } catch {
+                throw SimDBError(.storage, "\(fvecs): cannot write (\(error.localizedDescription))")
+            }
+            print("wrote \(batch.count) \(batch.dimension)-d vectors to \(fvecs)")
+        } else if output.json {
+            try JSONOutput.print(files.enumerated().map { EmbeddingView(file: $1, embedding: batch.vector(at: $0)) })
+        } else {
+            for (row, file) in files.enumerated() {
+                print(file + "\t" + batch.vector(at: row).map { "\($0)" }.joined(separator: " "))
+            }
+        }
+    }
+}
+
+/// The JSON of one embedded file.
+struct EmbeddingView: Encodable {
+    let file: String
+    let embedding: [Float]
+}
