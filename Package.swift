@@ -32,7 +32,7 @@ let package = Package(
         ]),
 
         // Training: metric-learning losses and mining, later the training loop.
-        .target(name: "SimDBTraining", dependencies: ["SimDBCore"]),
+        .target(name: "SimDBTraining", dependencies: ["SimDBCore", "SimDBImageIO"]),
         // Verification and identification figures from scores: ROC, EER, TAR at FAR, rank-1.
         .target(name: "SimDBEvaluation", dependencies: ["SimDBCore"]),
 
