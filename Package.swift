@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Value types and extension points; depends on nothing.
         .target(name: "SimDBCore"),
@@ -31,17 +32,25 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        // The neural-network engine: tensors, layers with backward passes, Adam (OpenBLAS sgemm).
+        .target(name: "SimDBNN", dependencies: ["SimDBCore", "COpenBLAS"]),
+        // Network designs and model files.
+        .target(name: "SimDBModel", dependencies: ["SimDBCore", "SimDBNN"]),
+
         // Training: metric-learning losses and mining, later the training loop.
-        .target(name: "SimDBTraining", dependencies: ["SimDBCore", "SimDBImageIO"]),
+        .target(name: "SimDBTraining", dependencies: [
+            "SimDBCore", "SimDBImageIO", "SimDBNN", "SimDBModel", "SimDBEvaluation", "SiameseEncoder",
+        ]),
         // Verification and identification figures from scores: ROC, EER, TAR at FAR, rank-1.
         .target(name: "SimDBEvaluation", dependencies: ["SimDBCore"]),
 
         // simdb's own plugins (not SwiftPM package plugins): one library target each.
         .target(name: "PixelsEncoder", dependencies: ["SimDBCore"], path: "Plugins/PixelsEncoder"),
+        .target(name: "SiameseEncoder", dependencies: ["SimDBCore", "SimDBNN", "SimDBModel"], path: "Plugins/SiameseEncoder"),
 
         // The public facade that other Swift services link.
         .target(name: "SimDB", dependencies: [
-            "SimDBCore", "SimDBImageIO", "SimDBStorage", "SimDBIndex", "SimDBCatalog", "SimDBEvaluation", "PixelsEncoder",
+            "SimDBCore", "SimDBImageIO", "SimDBStorage", "SimDBIndex", "SimDBCatalog", "SimDBEvaluation", "PixelsEncoder", "SiameseEncoder",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -52,7 +61,7 @@ let package = Package(
 
         // The command line.
         .executableTarget(name: "SimDBCLI", dependencies: [
-            "SimDB",
+            "SimDB", "SimDBTraining", "SimDBModel", "SimDBNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -63,9 +72,12 @@ let package = Package(
         .testTarget(name: "SimDBStorageTests", dependencies: ["SimDBStorage"]),
         .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex"]),
         .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog", "SimDBTestSupport"]),
+        .testTarget(name: "SimDBNNTests", dependencies: ["SimDBNN"]),
+        .testTarget(name: "SimDBModelTests", dependencies: ["SimDBModel"]),
         .testTarget(name: "SimDBTrainingTests", dependencies: ["SimDBTraining"]),
         .testTarget(name: "SimDBEvaluationTests", dependencies: ["SimDBEvaluation"]),
         .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder"]),
+        .testTarget(name: "SiameseEncoderTests", dependencies: ["SiameseEncoder", "SimDBModel"]),
         .testTarget(name: "SimDBTests", dependencies: ["SimDB", "SimDBSamples", "SimDBTestSupport"]),
         .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport"]),
     ]

@@ -1,4 +1,6 @@
+import Foundation
 import PixelsEncoder
+import SiameseEncoder
 import SimDBCore
 
 /// simdb's own plugins, added to a registry when a store opens.
@@ -11,5 +13,24 @@ public enum BuiltinPlugins {
     public static func install(into registry: PluginRegistry) {
         // The identifier is a compile-time constant of the form name/version, so this cannot fail.
         _ = try? registry.registerEncoderIfAbsent(PixelsEncoder.identifier) { PixelsEncoder() }
+    }
+}
+
+extension BuiltinPlugins {
+    /// Resolves what a user names as an encoder: a registered identifier (`pixels/1`), a bare
+    /// name (its latest version), or the path of a model file written by `simdb train`. A model
+    /// file's encoder is registered under its identifier, so a store it creates reopens in this
+    /// process without the path.
+    /// - Throws: ``SimDBError`` `.notFound` when it is none of these, or what loading throws.
+    public static func makeEncoder(_ name: String, registry: PluginRegistry) throws -> any Encoder {
+        install(into: registry)
+        if registry.encoderIdentifiers.contains(name) { return try registry.makeEncoder(name) }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue {
+            let encoder = try SiameseEncoder(contentsOf: name)
+            try registry.registerEncoder(encoder.identifier) { encoder }
+            return encoder
+        }
+        return try registry.makeEncoder(name)
     }
 }

@@ -20,14 +20,15 @@ public struct EmbeddingPipeline: Sendable {
 
     /// Creates a pipeline around a registered encoder.
     /// - Parameters:
-    ///   - encoderIdentifier: `name/version` or a bare name; ``Store/defaultEncoder`` when `nil`.
+    ///   - encoderIdentifier: `name/version`, a bare name or a model file's path;
+    ///     ``Store/defaultEncoder`` when `nil`.
     ///   - registry: where to find it; simdb's own plugins are added to it.
     ///   - decoder: limits for decoding images.
     /// - Throws: ``SimDBError`` `.notFound` for an unknown encoder, or what its factory throws.
     public init(encoderIdentifier: String? = nil, registry: PluginRegistry = .shared,
                 decoder: ImageDecoder = ImageDecoder()) throws {
-        BuiltinPlugins.install(into: registry)
-        self.init(encoder: try registry.makeEncoder(encoderIdentifier ?? Store.defaultEncoder), decoder: decoder)
+        self.init(encoder: try BuiltinPlugins.makeEncoder(encoderIdentifier ?? Store.defaultEncoder, registry: registry),
+                  decoder: decoder)
     }
 
     /// The embeddings of image sources, in order.

@@ -97,6 +97,7 @@ extension Store {
     }
 
     private func resolvedThreshold(_ threshold: Float?) throws -> Float {
+        if let missing = encoder as? UnavailableEncoder { throw SimDBError(.notFound, missing.reason) }
         if let threshold {
             guard threshold.isFinite else { throw SimDBError(.invalidArgument, "threshold must be a finite number") }
             return threshold

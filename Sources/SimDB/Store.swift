@@ -94,7 +94,7 @@ public final class Store: Sendable {
         BuiltinPlugins.install(into: options.registry)
         try Self.prepareDirectory(path, create: options.create)
         catalog = try Catalog(path: Self.file(path, Self.catalogFileName))
-        let requested = try options.encoder.map { try options.registry.makeEncoder($0) }
+        let requested = try options.encoder.map { try BuiltinPlugins.makeEncoder($0, registry: options.registry) }
         if let existing = try catalog.storeInfo() {
             info = existing
         } else {
@@ -110,7 +110,14 @@ public final class Store: Sendable {
         if let metric = options.metric, metric != info.metric {
             throw SimDBError(.encoderMismatch, "\(path): store uses metric \(info.metric); refusing \(metric)")
         }
-        let encoder = try requested ?? options.registry.makeEncoder(info.encoder)
+        let encoder: any Encoder
+        do {
+            encoder = try requested ?? options.registry.makeEncoder(info.encoder)
+        } catch let error as SimDBError where error.code == .notFound {
+            // Listing, counting and auditing need no encoder; encoding says what is missing.
+            encoder = UnavailableEncoder(identifier: info.encoder, dimension: info.dimension,
+                reason: "\(path): store uses encoder \(info.encoder), which is not built in; pass --encoder with its model file")
+        }
         guard encoder.dimension == info.dimension else {
             throw SimDBError(.corruptStore,
                 "\(path): store records \(info.dimension)-d vectors but encoder \(info.encoder) makes \(encoder.dimension)-d ones")

@@ -1,4 +1,6 @@
 import Foundation
+import SimDBSamples
+import SimDBTestSupport
 
 /// Runs the built `simdb` binary, as a user would.
 enum CLI {
@@ -61,4 +63,17 @@ enum SharedData {
         let orl = root.appendingPathComponent("orl")
         return FileManager.default.fileExists(atPath: orl.appendingPathComponent("s1/1.pgm").path) ? orl : nil
     }
+}
+
+/// Writes `people` folders (`p0`, `p1`, …) of `pictures` synthetic PNGs (`0.png`, …) under
+/// `directory/name` and returns that folder's path.
+func writePeopleFolder(in directory: TemporaryDirectory, name: String = "people", people: Int, pictures: Int) throws -> String {
+    for person in 0..<people {
+        let folder = "\(name)/p\(person)"
+        try FileManager.default.createDirectory(atPath: directory.path(folder), withIntermediateDirectories: true)
+        for index in 0..<pictures {
+            _ = try directory.write(try SyntheticFaces.png(person: person, index: index), to: "\(folder)/\(index).png")
+        }
+    }
+    return directory.path(name)
 }

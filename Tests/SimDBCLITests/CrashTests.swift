@@ -13,13 +13,7 @@ struct CrashTests {
     func killDuringBulkAdd() throws {
         let directory = try TemporaryDirectory()
         let people = 30, pictures = 3
-        for person in 0..<people {
-            let folder = "people/p\(person)"
-            try FileManager.default.createDirectory(atPath: directory.path(folder), withIntermediateDirectories: true)
-            for index in 0..<pictures {
-                _ = try directory.write(try SyntheticFaces.png(person: person, index: index), to: "\(folder)/\(index).png")
-            }
-        }
+        _ = try writePeopleFolder(in: directory, people: people, pictures: pictures)
         let store = directory.path("store")
         var rng = SplitMix64(seed: 2026)
         var killed = 0, killedMidWrite = 0, templatesBefore = 0

@@ -10,13 +10,7 @@ struct EmbedEvalTests {
 
     init() throws {
         directory = try TemporaryDirectory()
-        for person in 0..<6 {
-            let folder = "people/p\(person)"
-            try FileManager.default.createDirectory(atPath: directory.path(folder), withIntermediateDirectories: true)
-            for index in 0..<4 {
-                _ = try directory.write(try SyntheticFaces.png(person: person, index: index), to: "\(folder)/\(index).png")
-            }
-        }
+        _ = try writePeopleFolder(in: directory, people: 6, pictures: 4)
     }
 
     @Test("embed prints the vectors a store would hold, and creates no store")
