@@ -5,9 +5,11 @@ Builds the reference Siamese tower from issue 3 (64x64 grey input; conv5x5-32 pa
 maxpool 2; conv5x5-64 pad 2, ReLU, maxpool 2; conv3x3-128 pad 1, ReLU, maxpool 2; flatten 8192;
 FC 8192->256, ReLU; FC 256->128; L2-normalise), batch 50, and reports the median throughput in
 images per second of inference (forward, no grad, eval mode), forward+backward, and a full
-training step (forward+backward+AdamW), for each requested thread count. The Swift engine's
-numbers come from the same architecture in its benchmark executable; run both side by side and
-quote the ratio.
+training step (forward+backward+AdamW), for each requested thread count. Compare with the
+SimDBNN engine's figures for the same architecture, batch and thread count measured in the same
+session, interleaving the two (these 2-core machines are noisy), and quote the ratio of medians.
+Backward skips the first layer's input gradient on both sides (PyTorch skips it because the
+input does not require grad; the Swift side sets Conv2D.computesInputGradient = false).
 
 Usage: python3 benchmarks/nn_vs_pytorch.py [--threads 1,2] [--runs 7] [--iters 4] [--json]
 Skips (exit 0, with a message) when torch is not installed.

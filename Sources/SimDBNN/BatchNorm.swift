@@ -18,9 +18,11 @@ public final class BatchNorm: Layer {
     public let gamma: Parameter
     /// The shift β, one per channel.
     public let beta: Parameter
-    /// The running mean used at inference, one per channel (starts at 0).
+    /// The running mean used at inference, one per channel (starts at 0). Not a
+    /// ``Parameter``: optimisers never touch it, but model files must save it.
     public var runningMean: Tensor
-    /// The running variance used at inference, one per channel (starts at 1).
+    /// The running variance used at inference, one per channel (starts at 1); saved like
+    /// ``runningMean``.
     public var runningVariance: Tensor
 
     private var normalized: Tensor?
@@ -129,6 +131,7 @@ public final class BatchNorm: Layer {
     private func infer(_ input: Tensor, batch: Int, spatial: Int) -> Tensor {
         let g = gamma.value.scalars, b = beta.value.scalars
         let mean = runningMean.scalars, variance = runningVariance.scalars
+        precondition(mean.count == channels && variance.count == channels, "BatchNorm: running statistics resized")
         var scale = [Float](repeating: 0, count: channels), shift = scale
         for c in 0..<channels {
             scale[c] = g[c] / (variance[c] + epsilon).squareRoot()

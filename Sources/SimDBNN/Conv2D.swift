@@ -4,7 +4,9 @@
 /// Each image is lowered with im2col to a `(C·k·k) × (OH·OW)` matrix and multiplied by the
 /// `outChannels × (C·k·k)` weights with `cblas_sgemm`. Backward recomputes the columns (no
 /// per-batch column cache) and uses two more products per image: `∂W += ∂Y · colᵀ` and
-/// `∂col = Wᵀ · ∂Y`, which col2im folds back onto the input gradient.
+/// `∂col = Wᵀ · ∂Y`, which col2im folds back onto the input gradient. The images of a batch
+/// are split across ``NNThreads`` workers, each with its own scratch columns and (in backward)
+/// its own partial parameter gradients, summed in worker order at the end.
 ///
 /// Weights are stored `outChannels × inChannels × k × k` (the PyTorch layout) and initialised
 /// He-normal; biases start at zero.

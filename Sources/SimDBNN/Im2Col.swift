@@ -72,7 +72,7 @@ struct ConvGeometry: Equatable {
                         let line = source + ih * width
                         if lo > 0 { destination.update(repeating: 0, count: lo) }
                         if stride == 1 {
-                            Kernels.copy(line + (lo + offset), to: destination + lo, count: hi - lo)
+                            destination.advanced(by: lo).update(from: line + (lo + offset), count: hi - lo)
                         } else {
                             var ow = lo
                             while ow < hi {
@@ -108,7 +108,12 @@ struct ConvGeometry: Equatable {
                         let source = row + oh * outWidth
                         let line = target + ih * width
                         if stride == 1 {
-                            Kernels.accumulate(source + lo, into: line + (lo + offset), count: hi - lo)
+                            let shifted = line + offset
+                            var ow = lo
+                            while ow < hi {
+                                shifted[ow] += source[ow]
+                                ow += 1
+                            }
                         } else {
                             var ow = lo
                             while ow < hi {

@@ -107,38 +107,4 @@ enum Kernels {
         }
         return (s, d)
     }
-
-    /// Copies `count` scalars; inline SIMD (the rows im2col moves are short, so a `memmove` call
-    /// per row costs more than the copy).
-    @inline(__always)
-    static func copy(_ source: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>, count: Int) {
-        let s = UnsafeRawPointer(source), d = UnsafeMutableRawPointer(destination)
-        var i = 0
-        while i + 8 <= count {
-            d.storeBytes(of: s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
-                         toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            destination[i] = source[i]
-            i += 1
-        }
-    }
-
-    /// Adds `count` scalars of `source` into `destination`, inline SIMD.
-    @inline(__always)
-    static func accumulate(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
-        let s = UnsafeRawPointer(source), d = UnsafeMutableRawPointer(destination)
-        var i = 0
-        while i + 8 <= count {
-            let sum = d.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                + s.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            d.storeBytes(of: sum, toByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            destination[i] += source[i]
-            i += 1
-        }
-    }
 }

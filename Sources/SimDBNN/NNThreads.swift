@@ -9,11 +9,13 @@ import SimDBCore
 /// default (the `OPENBLAS_NUM_THREADS` environment variable, else one thread per core), so
 /// only the matrix products are parallel.
 ///
-/// ``set(_:)`` switches to the engine's own parallelism, which measured faster on small
-/// batches: a layer splits its batch (convolution, fully connected), its planes (pooling) or
-/// its channels (batch normalisation) across `n` workers, and each worker calls OpenBLAS
-/// single-threaded, as OpenBLAS requires of multi-threaded callers. So `set(n)` also sets
-/// OpenBLAS to one thread, process-wide.
+/// ``set(_:)`` switches to the engine's own parallelism: a layer splits its batch (convolution,
+/// fully connected), its planes (pooling), its channels (batch normalisation) or its scalars
+/// (ReLU) across `n` workers, and each worker calls OpenBLAS single-threaded, as OpenBLAS
+/// requires of multi-threaded callers. So `set(n)` also sets OpenBLAS to one thread,
+/// process-wide. On the reference network (batch 50, 2 cores) this trained about 15 % faster
+/// than OpenBLAS's own threading, which parallelises only the matrix products, and inferred
+/// about as fast; a batch of one image runs on one thread either way.
 ///
 /// The setting is global: call it once at start-up (the CLI's `--threads`), not per task.
 /// Results are bit-for-bit reproducible for a fixed thread count; parameter gradients summed
