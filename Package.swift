@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SimDB", targets: ["SimDB"]),
         .executable(name: "simdb", targets: ["SimDBCLI"]),
         .executable(name: "simdb-samples", targets: ["SimDBSampleImages"]),
+        .executable(name: "simdb-nn-bench", targets: ["NNBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -58,6 +59,9 @@ let package = Package(
         // Deterministic synthetic pictures for the demo and the tests (never for accuracy figures).
         .target(name: "SimDBSamples", dependencies: ["SimDBCore", "SimDBImageIO"]),
         .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDBSamples"]),
+
+        // Benchmarks against peers (benchmarks/compare_nn.py runs this beside PyTorch).
+        .executableTarget(name: "NNBench", dependencies: ["SimDBCore", "SimDBNN", "COpenBLAS"], path: "benchmarks/NNBench"),
 
         // The command line.
         .executableTarget(name: "SimDBCLI", dependencies: [
