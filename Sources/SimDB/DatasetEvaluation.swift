@@ -126,7 +126,7 @@ public enum DatasetEvaluation {
                 scored.append(score(a, b))
             }
         } else {
-            scored = allPairs(labels: labels, score: score)
+            scored = PairSampling.pairs(labels: labels, maximumImpostors: maximumImpostorPairs, seed: 7).map(score)
         }
         let verification = Verification(scored)
         let used = threshold ?? pipeline.encoder.defaultThreshold(for: metric.identifier)
@@ -151,31 +151,6 @@ public enum DatasetEvaluation {
             ROCPoint(threshold: orient($0.threshold), falseAcceptRate: $0.falseAcceptRate, trueAcceptRate: $0.trueAcceptRate)
         }
         return (report, roc)
-    }
-
-    /// Every genuine pair, and every impostor pair up to ``maximumImpostorPairs`` (a seeded sample beyond).
-    static func allPairs(labels: [Int], score: (Int, Int) -> ScoredPair) -> [ScoredPair] {
-        let n = labels.count
-        var sameLabel = 0
-        var counts: [Int: Int] = [:]
-        for label in labels { counts[label, default: 0] += 1 }
-        for count in counts.values { sameLabel += count * (count - 1) / 2 }
-        let impostors = n * (n - 1) / 2 - sameLabel
-        var pairs: [ScoredPair] = []
-        if impostors <= maximumImpostorPairs {
-            for a in 0..<n { for b in (a + 1)..<max(a + 1, n) { pairs.append(score(a, b)) } }
-            return pairs
-        }
-        for a in 0..<n { for b in (a + 1)..<max(a + 1, n) where labels[a] == labels[b] { pairs.append(score(a, b)) } }
-        var rng = SplitMix64(seed: 7)
-        var drawn = 0
-        while drawn < maximumImpostorPairs {
-            let a = Int.random(in: 0..<n, using: &rng), b = Int.random(in: 0..<n, using: &rng)
-            guard labels[a] != labels[b] else { continue }
-            pairs.append(score(a, b))
-            drawn += 1
-        }
-        return pairs
     }
 
     /// Rank-1 accuracy with the first `shots` images of each identity enrolled (identities with

@@ -57,11 +57,8 @@ extension ImageSource {
         }
     }
 
+    /// Lowercase hex SHA-256 of `bytes`.
     static func sha256(_ bytes: some DataProtocol) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func sha256(_ bytes: UnsafeRawBufferPointer) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -19,10 +19,10 @@ extension Store {
     public func query(_ image: ImageSource, k: Int = 5, threshold: Float? = nil) throws -> QueryResult {
         try audited("query") { entry, _ in
             guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
-            let threshold = try resolvedThreshold(threshold)
             let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
             let vector = try pipeline.embed([probe]).vector(at: 0)
+            let threshold = try resolvedThreshold(threshold)
             let owners = try catalog.templateOwners()
             let hits = try vectors.read { reader in
                 try FlatIndex.searchGroups(vector, in: reader, metric: metric, k: k) { owners[$0] }
@@ -51,12 +51,12 @@ extension Store {
     /// - Throws: ``SimDBError`` `.notFound` when `personId` is not enrolled, and as ``query(_:k:threshold:)``.
     public func verify(_ image: ImageSource, claimedId personId: String, threshold: Float? = nil) throws -> VerifyResult {
         try audited("verify", personId: personId) { entry, _ in
-            let threshold = try resolvedThreshold(threshold)
             let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
             let templateIds = try catalog.templates(of: personId).compactMap(\.id).map { UInt64($0) }
             guard !templateIds.isEmpty else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
             let vector = try pipeline.embed([probe]).vector(at: 0)
+            let threshold = try resolvedThreshold(threshold)
             let direction = metric.direction
             let best = try vectors.read { reader in
                 try vector.withUnsafeBufferPointer { query -> Float? in
@@ -80,10 +80,10 @@ extension Store {
     /// - Throws: as ``query(_:k:threshold:)``.
     public func verify(_ first: ImageSource, _ second: ImageSource, threshold: Float? = nil) throws -> VerifyResult {
         try audited("verify") { entry, _ in
-            let threshold = try resolvedThreshold(threshold)
             let images = try [first, second].map { try pipeline.load($0) }
             entry.inputSha256 = Self.combinedHash(images.map(\.sha256))
             let batch = try pipeline.embed(images)
+            let threshold = try resolvedThreshold(threshold)
             let value = batch.withVector(at: 0) { a in batch.withVector(at: 1) { b in metric.distance(a, b) } }
             return record(VerifyResult(match: metric.direction.accepts(value, threshold: threshold), distance: value,
                                        threshold: threshold, id: nil, metric: info.metric), in: &entry)
@@ -97,7 +97,6 @@ extension Store {
     }
 
     private func resolvedThreshold(_ threshold: Float?) throws -> Float {
-        if let missing = encoder as? UnavailableEncoder { throw SimDBError(.notFound, missing.reason) }
         if let threshold {
             guard threshold.isFinite else { throw SimDBError(.invalidArgument, "threshold must be a finite number") }
             return threshold

@@ -49,7 +49,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train without augmentation.") var noAugment = false
     @Option(help: ArgumentHelp("The model file to write.", valueName: "file")) var out: String
     @Option(help: "The encoder identifier recorded in the model (name/version).") var encoderId = "siamese-cnn/1"
-    @Option(help: "OpenBLAS threads.") var threads = 2
+    @Option(help: "Worker threads: each batch is split across them (OpenBLAS then runs single-threaded).")
+    var threads = 2
     @Flag(help: "Continue from OUT.checkpoint.") var resume = false
     @OptionGroup var output: OutputOptions
 

@@ -28,9 +28,6 @@ public struct TopK {
         return a.id > b.id
     }
 
-    /// The farthest hit kept, once `k` are kept; a new hit must beat it to enter.
-    public var worstKept: Neighbor? { heap.count == k ? heap.first : nil }
-
     /// Offers one hit.
     @inlinable
     public mutating func offer(id: UInt64, distance: Float) {

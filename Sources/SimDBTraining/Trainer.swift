@@ -124,17 +124,10 @@ public final class Trainer {
         let batches = sampler.epoch(using: &rng)
         let (loss, mining) = loss(epoch: epoch)
         let augmentation = configuration.augment ? Augmentation() : .none
-        let spec = train.input, viewSize = spec.channels * spec.width * spec.height
         let start = Date()
         var totalLoss: Float = 0, totalActive: Float = 0, collapsed = 0
         for (index, batch) in batches.enumerated() {
-            let input = Tensor(shape: [batch.count, spec.channels, spec.height, spec.width]) { out in
-                for (row, image) in batch.enumerated() {
-                    augmentation.sample(train.sources[image], width: spec.width, height: spec.height,
-                                        into: UnsafeMutableBufferPointer(rebasing: out[(row * viewSize)..<((row + 1) * viewSize)]),
-                                        using: &rng)
-                }
-            }
+            let input = Self.views(of: batch, in: train, augmentation: augmentation, using: &rng)
             network.body.zeroGradients()
             let embeddings = network.body.forward(input, training: true)
             let result = loss.evaluate(embeddings: embeddings.scalars, labels: batch.map { train.labels[$0] },
@@ -159,18 +152,11 @@ public final class Trainer {
 
     /// Embeds a set without augmentation (the centre view), in inference mode.
     public func embed(_ set: TrainingSet) -> [[Float]] {
-        let spec = set.input, viewSize = spec.channels * spec.width * spec.height
         var rng = SplitMix64(seed: 0)
         var result: [[Float]] = []
         for start in stride(from: 0, to: set.sources.count, by: 64) {
             let rows = start..<min(start + 64, set.sources.count)
-            let input = Tensor(shape: [rows.count, spec.channels, spec.height, spec.width]) { out in
-                for (row, image) in rows.enumerated() {
-                    Augmentation.none.sample(set.sources[image], width: spec.width, height: spec.height,
-                                             into: UnsafeMutableBufferPointer(rebasing: out[(row * viewSize)..<((row + 1) * viewSize)]),
-                                             using: &rng)
-                }
-            }
+            let input = Self.views(of: Array(rows), in: set, augmentation: .none, using: &rng)
             let embeddings = network.embed(input)
             for row in 0..<rows.count {
                 result.append(Array(embeddings.scalars[(row * network.embeddingDimension)..<((row + 1) * network.embeddingDimension)]))
@@ -179,30 +165,30 @@ public final class Trainer {
         return result
     }
 
-    /// Validation pairs: every genuine pair and up to 200,000 impostor pairs (seeded), scored by
-    /// squared L2; `nil` without a validation set.
+    /// Validation pairs: every genuine pair and up to 200,000 impostor pairs (a seeded sample
+    /// beyond), scored by squared L2; `nil` without a validation set of two identities or more.
     public func validationVerification() -> Verification? {
         guard let validation, Set(validation.labels).count >= 2 else { return nil }
         let vectors = embed(validation)
-        var pairs: [ScoredPair] = []
         let metric = SquaredL2Metric()
-        var impostors = 0
-        var rng = SplitMix64(seed: 99)
-        let n = vectors.count
-        let impostorCap = 200_000
-        for a in 0..<n {
-            for b in (a + 1)..<max(a + 1, n) where validation.labels[a] == validation.labels[b] {
-                pairs.append(ScoredPair(score: metric.distance(vectors[a], vectors[b]), genuine: true))
-            }
-        }
-        while impostors < min(impostorCap, n * (n - 1) / 2 - pairs.count) {
-            let a = Int.random(in: 0..<n, using: &rng), b = Int.random(in: 0..<n, using: &rng)
-            guard validation.labels[a] != validation.labels[b] else { continue }
-            pairs.append(ScoredPair(score: metric.distance(vectors[a], vectors[b]), genuine: false))
-            impostors += 1
+        let pairs = PairSampling.pairs(labels: validation.labels, maximumImpostors: 200_000, seed: 99).map { a, b in
+            ScoredPair(score: metric.distance(vectors[a], vectors[b]), genuine: validation.labels[a] == validation.labels[b])
         }
         guard pairs.contains(where: \.genuine), pairs.contains(where: { !$0.genuine }) else { return nil }
         return Verification(pairs)
+    }
+
+    /// One network input batch: a view of each listed image, `N × C × H × W`.
+    static func views(of images: [Int], in set: TrainingSet, augmentation: Augmentation,
+                      using generator: inout SplitMix64) -> Tensor {
+        let spec = set.input, viewSize = spec.channels * spec.width * spec.height
+        return Tensor(shape: [images.count, spec.channels, spec.height, spec.width]) { out in
+            for (row, image) in images.enumerated() {
+                augmentation.sample(set.sources[image], width: spec.width, height: spec.height,
+                                    into: UnsafeMutableBufferPointer(rebasing: out[(row * viewSize)..<((row + 1) * viewSize)]),
+                                    using: &generator)
+            }
+        }
     }
 
     private func validationEER() -> Float? {

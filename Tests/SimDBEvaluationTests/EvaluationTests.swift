@@ -60,6 +60,19 @@ struct EvaluationTests {
         #expect(deviation >= 0 && deviation < 0.15)
     }
 
+    @Test("Pair sampling: all pairs under the cap, every genuine pair and a seeded sample above it")
+    func pairSampling() {
+        let labels = [0, 0, 0, 1, 1, 2]  // 3 + 1 genuine pairs, 15 − 4 = 11 impostor pairs
+        let all = PairSampling.pairs(labels: labels, maximumImpostors: 11, seed: 1)
+        #expect(all.count == 15)
+        #expect(Set(all.map { "\($0.0),\($0.1)" }).count == 15)
+        let sampled = PairSampling.pairs(labels: labels, maximumImpostors: 5, seed: 1)
+        #expect(sampled.count == 9)
+        #expect(sampled.prefix(4).allSatisfy { labels[$0.0] == labels[$0.1] })
+        #expect(sampled.dropFirst(4).allSatisfy { labels[$0.0] != labels[$0.1] })
+        #expect(PairSampling.pairs(labels: labels, maximumImpostors: 5, seed: 1).map { [$0.0, $0.1] } == sampled.map { [$0.0, $0.1] })
+    }
+
     @Test("Rank-1 identification")
     func rankOne() {
         let gallery: [(label: String, vector: [Float])] = [("a", [0, 0]), ("b", [10, 0]), ("c", [0, 10])]
