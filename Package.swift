@@ -45,6 +45,9 @@ let package = Package(
         // Verification and identification figures from scores: ROC, EER, TAR at FAR, rank-1.
         .target(name: "SimDBEvaluation", dependencies: ["SimDBCore"]),
 
+        // The shipped default face model, linked into the binary (see docs/model-card.md).
+        .target(name: "CDefaultModel", exclude: ["model"], cSettings: [.headerSearchPath("model")]),
+
         // simdb's own plugins (not SwiftPM package plugins): one library target each.
         .target(name: "PixelsEncoder", dependencies: ["SimDBCore"], path: "Plugins/PixelsEncoder"),
         .target(name: "SiameseEncoder", dependencies: ["SimDBCore", "SimDBNN", "SimDBModel"], path: "Plugins/SiameseEncoder"),
@@ -52,6 +55,7 @@ let package = Package(
         // The public facade that other Swift services link.
         .target(name: "SimDB", dependencies: [
             "SimDBCore", "SimDBImageIO", "SimDBStorage", "SimDBIndex", "SimDBCatalog", "SimDBEvaluation", "PixelsEncoder", "SiameseEncoder",
+            "CDefaultModel",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -24,6 +24,13 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
         try self.init(network: network, header: header)
     }
 
+    /// Loads a model file's bytes already in memory (a model linked into the binary).
+    /// - Throws: ``SimDBError`` as ``ModelFile/read(bytes:name:)``.
+    public convenience init(modelBytes: UnsafeRawBufferPointer, name: String) throws {
+        let (network, header) = try ModelFile.read(bytes: modelBytes, name: name)
+        try self.init(network: network, header: header)
+    }
+
     /// Wraps a built network, for example one being trained.
     /// - Throws: ``SimDBError`` `.invalidArgument` when the header's identifier is not `name/version`.
     public init(network: Network, header: ModelHeader) throws {
@@ -44,6 +51,10 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
         header.thresholds[metric]
     }
 
+    public func balancedThreshold(for metric: String) -> Float? {
+        header.balancedThresholds?[metric]
+    }
+
     public func encode(_ images: [Image]) throws -> EmbeddingBatch {
         for image in images { try validateInput(image) }
         let spec = input, plane = spec.width * spec.height
@@ -62,7 +73,7 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
                     }
                 }
             }
-            let embeddings = lock.withLock { network.embed(batch) }
+            let embeddings = lock.withLock { network.embed(batch, mirrorAverage: header.mirrorAverage ?? false) }
             values += embeddings.scalars
         }
         return EmbeddingBatch(dimension: dimension, values: values)

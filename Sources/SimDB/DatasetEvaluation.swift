@@ -16,7 +16,8 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var genuinePairs: Int
     public var impostorPairs: Int
     /// The decision threshold (in the metric's units) and where it came from: `given` (chosen by
-    /// the caller on other data) or `encoder` (the encoder's calibrated default); `nil` if neither.
+    /// the caller on other data), `validation` (the encoder's balanced threshold from its
+    /// validation identities) or `encoder` (its default decision threshold); `nil` if none.
     public var threshold: Float?
     public var thresholdSource: String?
     /// Pairs decided correctly at `threshold`.
@@ -32,15 +33,19 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     /// True-accept rates at false-accept rates of 1e-2 and 1e-3.
     public var tarAtFAR1e2: Float
     public var tarAtFAR1e3: Float
+    /// Identities per identification episode (N-way), or `nil` when every identity is enrolled at
+    /// once.
+    public var way: Int?
     /// Rank-1 identification with the first 1 (or 3) images of each identity enrolled, the rest
-    /// probed; `nil` when no identity has enough images. Probe counts beside.
+    /// probed (in N-way episodes when ``way`` is set, probes summed over the episodes); `nil` when
+    /// no identity has enough images. Probe counts beside.
     public var rank1OneShot: Float?
     public var oneShotProbes: Int
     public var rank1ThreeShot: Float?
     public var threeShotProbes: Int
 
     enum CodingKeys: String, CodingKey {
-        case encoder, metric, identities, images, threshold, accuracy, eer
+        case encoder, metric, identities, images, threshold, accuracy, eer, way
         case genuinePairs = "genuine_pairs", impostorPairs = "impostor_pairs"
         case thresholdSource = "threshold_source"
         case tenFoldAccuracy = "ten_fold_accuracy", tenFoldDeviation = "ten_fold_deviation"
@@ -93,12 +98,15 @@ public enum DatasetEvaluation {
     ///   - pipeline: the encoder (and decoding limits).
     ///   - metric: the comparison.
     ///   - pairs: pairs to compare; every genuine and impostor pair of the folder when `nil`.
-    ///   - threshold: a threshold chosen on other data; the encoder's default when `nil`.
+    ///   - threshold: a threshold chosen on other data; when `nil`, the encoder's balanced
+    ///     threshold, else its default decision threshold.
+    ///   - way: identify within seeded episodes of this many identities (``identificationEpisodes``
+    ///     of them) instead of among all identities at once.
     ///   - progress: called after each identity is embedded, with (done, total).
     /// - Returns: the report and the ROC points (thresholds in the metric's units).
     /// - Throws: ``SimDBError`` for unreadable images or pairs naming images that do not exist.
     public static func evaluate(folder: LabelledFolder, pipeline: EmbeddingPipeline, metric: any DistanceMetric,
-                                pairs namedPairs: [NamedPair]? = nil, threshold: Float? = nil,
+                                pairs namedPairs: [NamedPair]? = nil, threshold: Float? = nil, way: Int? = nil,
                                 progress: ((Int, Int) -> Void)? = nil) throws -> (report: EvaluationReport, roc: [ROCPoint]) {
         // Embed identity by identity: one batch each, bounded memory per call.
         var vectors: [[Float]] = [], labels: [Int] = [], index: [String: Int] = [:]
@@ -129,22 +137,24 @@ public enum DatasetEvaluation {
             scored = PairSampling.pairs(labels: labels, maximumImpostors: maximumImpostorPairs, seed: 7).map(score)
         }
         let verification = Verification(scored)
-        let used = threshold ?? pipeline.encoder.defaultThreshold(for: metric.identifier)
+        let balanced = pipeline.encoder.balancedThreshold(for: metric.identifier)
+        let used = threshold ?? balanced ?? pipeline.encoder.defaultThreshold(for: metric.identifier)
         let orient = { (value: Float) in direction == .smallerIsCloser ? value : -value }
         let crossValidated = verification.crossValidatedAccuracy(folds: 10, seed: 1)
         let eer = verification.equalErrorRate
-        let oneShot = nShot(1, labels: labels, vectors: vectors, metric: metric)
-        let threeShot = nShot(3, labels: labels, vectors: vectors, metric: metric)
+        let oneShot = nShot(1, way: way, labels: labels, vectors: vectors, metric: metric)
+        let threeShot = nShot(3, way: way, labels: labels, vectors: vectors, metric: metric)
         let report = EvaluationReport(
             encoder: pipeline.encoder.identifier, metric: metric.identifier,
             identities: folder.identities.count, images: vectors.count,
             genuinePairs: verification.genuineCount, impostorPairs: verification.impostorCount,
-            threshold: used, thresholdSource: threshold != nil ? "given" : (used != nil ? "encoder" : nil),
+            threshold: used, thresholdSource: threshold != nil ? "given" : balanced != nil ? "validation" : used != nil ? "encoder" : nil,
             accuracy: used.map { verification.accuracy(atThreshold: orient($0)) },
             tenFoldAccuracy: crossValidated.mean, tenFoldDeviation: crossValidated.deviation,
             rocAUC: verification.areaUnderCurve, eer: eer.rate, eerThreshold: orient(eer.threshold),
             tarAtFAR1e2: verification.trueAcceptRate(atFalseAcceptRate: 1e-2).rate,
             tarAtFAR1e3: verification.trueAcceptRate(atFalseAcceptRate: 1e-3).rate,
+            way: way,
             rank1OneShot: oneShot.accuracy, oneShotProbes: oneShot.probes,
             rank1ThreeShot: threeShot.accuracy, threeShotProbes: threeShot.probes)
         let roc = verification.roc.map {
@@ -153,19 +163,39 @@ public enum DatasetEvaluation {
         return (report, roc)
     }
 
+    /// Episodes drawn for N-way identification.
+    public static let identificationEpisodes = 1_000
+
     /// Rank-1 accuracy with the first `shots` images of each identity enrolled (identities with
-    /// at least `shots` images) and the rest of each identity's images probed.
-    static func nShot(_ shots: Int, labels: [Int], vectors: [[Float]], metric: any DistanceMetric) -> (accuracy: Float?, probes: Int) {
-        var seen: [Int: Int] = [:]
-        var counts: [Int: Int] = [:]
-        for label in labels { counts[label, default: 0] += 1 }
-        var gallery: [(label: Int, vector: [Float])] = [], probes: [(label: Int, vector: [Float])] = []
-        for (row, label) in labels.enumerated() where (counts[label] ?? 0) >= shots {
-            let position = seen[label, default: 0]
-            seen[label] = position + 1
-            if position < shots { gallery.append((label, vectors[row])) } else { probes.append((label, vectors[row])) }
+    /// more than `shots` images) and the rest of each identity's images probed: among all those
+    /// identities at once, or within seeded episodes of `way` of them.
+    static func nShot(_ shots: Int, way: Int?, labels: [Int], vectors: [[Float]],
+                      metric: any DistanceMetric) -> (accuracy: Float?, probes: Int) {
+        var gallery: [Int: [[Float]]] = [:], probes: [Int: [[Float]]] = [:]
+        for (row, label) in labels.enumerated() {
+            if gallery[label, default: []].count < shots { gallery[label, default: []].append(vectors[row]) }
+            else { probes[label, default: []].append(vectors[row]) }
         }
-        guard !probes.isEmpty else { return (nil, 0) }
-        return (Identification.rankOneAccuracy(gallery: gallery, probes: probes, metric: metric), probes.count)
+        let enrollable = gallery.keys.filter { gallery[$0]?.count == shots }.sorted()
+        let eligible = enrollable.filter { probes[$0] != nil }
+        // All at once, identities with exactly `shots` images are enrolled as distractors.
+        func accuracy(among identities: some Collection<Int>, distractors: [Int] = []) -> (correct: Int, probes: Int) {
+            let enrolled = (Array(identities) + distractors).flatMap { label in gallery[label]!.map { (label: label, vector: $0) } }
+            let probed = identities.flatMap { label in probes[label]!.map { (label: label, vector: $0) } }
+            let rate = Identification.rankOneAccuracy(gallery: enrolled, probes: probed, metric: metric)
+            return (Int((rate * Float(probed.count)).rounded()), probed.count)
+        }
+        var total = (correct: 0, probes: 0)
+        if let way, way < eligible.count {
+            var generator = SplitMix64(seed: 5)
+            for _ in 0..<identificationEpisodes {
+                let episode = accuracy(among: eligible.shuffled(using: &generator).prefix(way))
+                total = (total.correct + episode.correct, total.probes + episode.probes)
+            }
+        } else {
+            total = accuracy(among: eligible, distractors: enrollable.filter { probes[$0] == nil })
+        }
+        guard total.probes > 0 else { return (nil, 0) }
+        return (Float(total.correct) / Float(total.probes), total.probes)
     }
 }

@@ -23,7 +23,7 @@ import SimDBStorage
 /// of threads and processes are serialised by the store's writer lock.
 public final class Store: Sendable {
     /// The encoder new stores use when none is given.
-    public static let defaultEncoder = PixelsEncoder.identifier
+    public static let defaultEncoder = DefaultModel.identifier
     /// The file names inside a store directory.
     public static let catalogFileName = "catalog.sqlite"
     /// The LMDB file holding the vectors.

@@ -45,11 +45,7 @@ struct EmbedCommand: ParsableCommand {
                 withUnsafeBytes(of: Int32(batch.dimension).littleEndian) { bytes += $0 }
                 for value in batch.vector(at: row) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
             }
-            do {
-                try Data(bytes).write(to: URL(fileURLWithPath: fvecs), options: .atomic)
-            } catch {
-                throw SimDBError(.storage, "\(fvecs): cannot write (\(error.localizedDescription))")
-            }
+            try AtomicFile.write(bytes, to: fvecs)
             print("wrote \(batch.count) \(batch.dimension)-d vectors to \(fvecs)")
         } else if output.json {
             try JSONOutput.print(files.enumerated().map { EmbeddingView(file: $1, embedding: batch.vector(at: $0)) })

@@ -12,9 +12,12 @@ struct EvalCommand: ParsableCommand {
             Compares every genuine and impostor pair (impostors sampled, seeded, beyond \
             2,000,000), or the pairs of an LFW-style --pairs file ('name i j' genuine, \
             'name1 i name2 j' impostor). Reports accuracy at a threshold chosen on other data \
-            (--threshold, else the encoder's calibrated default), 10-fold accuracy, ROC AUC, EER, \
+            (--threshold, else the encoder's balanced threshold from its validation identities, \
+            else its default), 10-fold accuracy, ROC AUC, EER, \
             TAR at FAR 1e-2 and 1e-3, and rank-1 identification with the first 1 and 3 images \
-            of each identity enrolled. This is the command to pick a threshold with.
+            of each identity enrolled (among all identities, or averaged over 1,000 seeded \
+            episodes of --way N identities: N-way one-shot). This is the command to pick a \
+            threshold with.
             """
     )
 
@@ -37,7 +40,15 @@ struct EvalCommand: ParsableCommand {
         "Write the ROC curve as a PNG here, and its points as CSV beside it (same name, .csv).", valueName: "png"))
     var plot: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Identify within seeded episodes of N identities (N-way), not among all at once.", valueName: "n"))
+    var way: Int?
+
     @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if let way, way < 2 { throw ValidationError("--way must be at least 2") }
+    }
 
     func run() throws {
         let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder)
@@ -51,18 +62,12 @@ struct EvalCommand: ParsableCommand {
         }
         var bar = ProgressBar(label: "embedding")
         let (report, roc) = try DatasetEvaluation.evaluate(
-            folder: folder, pipeline: pipeline, metric: metric, pairs: named, threshold: threshold
+            folder: folder, pipeline: pipeline, metric: metric, pairs: named, threshold: threshold, way: way
         ) { done, total in bar.update(done, of: total, note: "identities") }
         if let plot {
             let csv = URL(fileURLWithPath: plot).deletingPathExtension().appendingPathExtension("csv")
-            do {
-                try Data(ROCPlot.png(roc)).write(to: URL(fileURLWithPath: plot), options: .atomic)
-                try Data(ROCPlot.csv(roc).utf8).write(to: csv, options: .atomic)
-            } catch let error as SimDBError {
-                throw error
-            } catch {
-                throw SimDBError(.storage, "\(plot): cannot write the plot (\(error.localizedDescription))")
-            }
+            try AtomicFile.write(ROCPlot.png(roc), to: plot)
+            try AtomicFile.write(Array(ROCPlot.csv(roc).utf8), to: csv.path)
         }
         if output.json {
             try JSONOutput.print(report)
@@ -78,8 +83,8 @@ struct EvalCommand: ParsableCommand {
             EER:              \(percent(report.eer)) at threshold \(Format.value(report.eerThreshold))
             TAR at FAR 1e-2:  \(percent(report.tarAtFAR1e2))
             TAR at FAR 1e-3:  \(percent(report.tarAtFAR1e3))
-            rank-1, 1-shot:   \(percent(report.rank1OneShot)) (\(report.oneShotProbes) probes)
-            rank-1, 3-shot:   \(percent(report.rank1ThreeShot)) (\(report.threeShotProbes) probes)
+            rank-1, 1-shot:   \(percent(report.rank1OneShot))\(report.way.map { ", \($0)-way" } ?? "") (\(report.oneShotProbes) probes)
+            rank-1, 3-shot:   \(percent(report.rank1ThreeShot))\(report.way.map { ", \($0)-way" } ?? "") (\(report.threeShotProbes) probes)
             """)
     }
 }

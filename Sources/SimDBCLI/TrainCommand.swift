@@ -18,7 +18,9 @@ struct TrainCommand: ParsableCommand {
             from the training identities. Each epoch writes a checkpoint beside --out \
             (OUT.checkpoint), which --resume continues. The model file is written at the end, \
             with its default threshold calibrated on the validation identities (0.1 % false \
-            accepts). Use it with --encoder OUT on add, query, verify, embed and eval.
+            accepts) and its balanced threshold (the most validation pairs right, genuine and \
+            impostor pairs weighing the same; simdb eval reports accuracy there). Resuming a \
+            finished run only recalibrates, for example on another --validate DIR. Use it with --encoder OUT on add, query, verify, embed and eval.
             """
     )
 
@@ -38,6 +40,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Network input size.", valueName: "WxH")) var input = "64x64"
     @Option(help: "Input channels: 1 (grey) or 3 (RGB).") var channels = 1
     @Option(help: "Fit images to the input: crop (centre crop) or stretch.") var fit = "crop"
+    @Option(help: "Fraction of the fitted region kept around its centre (0.8 zooms in on a face in a loose crop); recorded in the model and applied to every image it encodes.")
+    var crop: Float = 1
     @Option(help: "Architecture: reference (the seed net) or reference-bn (with batch normalisation).")
     var architecture = "reference-bn"
     @Option(help: "Embedding dimension.") var embedding = 128
@@ -47,6 +51,10 @@ struct TrainCommand: ParsableCommand {
     var validationSplit = 0.1
     @Option(help: "Seed for initialisation, splits, batches and augmentation.") var seed: UInt64 = 1
     @Flag(help: "Train without augmentation.") var noAugment = false
+    @Flag(help: "The model embeds each image together with its mirror image (validation and calibration too).")
+    var mirrorAverage = false
+    @Option(help: "Largest zoom factor s of the augmentation: each view is zoomed by 1/(1+s) … 1+s.")
+    var zoom: Float = 0.08
     @Option(help: ArgumentHelp("The model file to write.", valueName: "file")) var out: String
     @Option(help: "The encoder identifier recorded in the model (name/version).") var encoderId = "siamese-cnn/1"
     @Option(help: "Worker threads: each batch is split across them (OpenBLAS then runs single-threaded).")
@@ -67,7 +75,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard fit == "crop" || fit == "stretch" else { throw ValidationError("--fit must be crop or stretch") }
-        return ImageInputSpec(width: parts[0], height: parts[1], channels: channels, fit: fit == "crop" ? .centerCrop : .stretch)
+        guard crop >= 0.3, crop <= 1.5 else { throw ValidationError("--crop must be between 0.3 and 1.5") }
+        return ImageInputSpec(width: parts[0], height: parts[1], channels: channels, fit: fit == "crop" ? .centerCrop : .stretch,
+                              crop: crop)
     }
 
     func validate() throws {
@@ -78,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         guard TripletLoss.Mining(rawValue: mining) != nil else { throw ValidationError("--mining must be semi-hard, hard or all") }
         guard ["reference", "reference-bn"].contains(architecture) else { throw ValidationError("--architecture must be reference or reference-bn") }
         guard validationSplit > 0, validationSplit < 1 else { throw ValidationError("--validation-split must be between 0 and 1") }
+        guard zoom >= 0, zoom <= 1 else { throw ValidationError("--zoom must be between 0 and 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -95,6 +106,8 @@ struct TrainCommand: ParsableCommand {
         configuration.warmupEpochs = warmupEpochs
         configuration.seed = seed
         configuration.augment = !noAugment
+        configuration.maximumZoom = zoom
+        configuration.mirrorAverage = mirrorAverage
 
         let spec = try parsedInput()
         let design = architecture == "reference"
@@ -120,6 +133,8 @@ struct TrainCommand: ParsableCommand {
 
         let network: Network
         let trainer: Trainer
+        // Training time accumulates across resumed runs (recorded in each checkpoint's header).
+        var earlierSeconds = 0.0
         if resume {
             let saved = try Checkpoint.load(from: checkpointPath)
             guard saved.network.architecture == designed else {
@@ -128,6 +143,7 @@ struct TrainCommand: ParsableCommand {
             network = saved.network
             trainer = try Trainer(network: network, configuration: configuration, train: trainSet, validation: validationSet)
             try trainer.restore(completedEpochs: saved.completedEpochs, optimizerState: saved.optimizer)
+            earlierSeconds = saved.header.training["seconds"].flatMap(Double.init) ?? 0
         } else {
             network = try designed.build(seed: seed)
             trainer = try Trainer(network: network, configuration: configuration, train: trainSet, validation: validationSet)
@@ -140,7 +156,9 @@ struct TrainCommand: ParsableCommand {
         var header = ModelHeader(encoder: encoderId, training: [
             "data": directories.joined(separator: " "), "loss": loss.rawValue, "margin": "\(configuration.margin)",
             "mining": mining, "batch": batch, "lr": "\(lr)", "seed": "\(seed)", "architecture": architecture,
+            "zoom": "\(zoom)", "crop": "\(crop)", "augment": "\(!noAugment)",
         ])
+        header.mirrorAverage = mirrorAverage ? true : nil
         var reports: [EpochReportView] = []
         let start = Date()
         while trainer.completedEpochs < epochs {
@@ -150,20 +168,27 @@ struct TrainCommand: ParsableCommand {
             reports.append(view)
             if !output.json { FileHandle.standardError.write(Data((view.line + "\n").utf8)) }
             header.training["epochs"] = "\(trainer.completedEpochs)"
+            header.training["seconds"] = String(format: "%.0f", earlierSeconds + Date().timeIntervalSince(start))
             try Checkpoint.save(trainer, header: header, to: checkpointPath)
         }
-        // Calibrate on the validation identities: the squared-L2 value at 0.1 % false accepts.
+        // Calibrate on the validation identities: the squared-L2 value at 0.1 % false accepts,
+        // and the one that best separates balanced pairs.
         if let verification = trainer.validationVerification() {
             let threshold = verification.trueAcceptRate(atFalseAcceptRate: 1e-3).threshold
             header.thresholds = ["l2": threshold, "cosine": threshold / 2, "ip": 1 - threshold / 2]
+            let balanced = verification.balancedBestThreshold.threshold
+            header.balancedThresholds = ["l2": balanced, "cosine": balanced / 2, "ip": 1 - balanced / 2]
             header.training["validation_eer"] = String(format: "%.4f", verification.equalErrorRate.rate)
         }
-        header.training["seconds"] = String(format: "%.0f", Date().timeIntervalSince(start))
+        header.training["epochs"] = "\(trainer.completedEpochs)"
+        header.training["seconds"] = String(format: "%.0f", earlierSeconds + Date().timeIntervalSince(start))
         try ModelFile.write(network, header: header, to: out)
         if output.json {
-            try JSONOutput.print(TrainReport(model: out, encoder: encoderId, epochs: reports, thresholds: header.thresholds))
+            try JSONOutput.print(TrainReport(model: out, encoder: encoderId, epochs: reports, thresholds: header.thresholds,
+                                             balancedThresholds: header.balancedThresholds))
         } else {
-            print("wrote \(out) (\(encoderId)); default l2 threshold \(header.thresholds["l2"].map(Format.value) ?? "none")")
+            print("wrote \(out) (\(encoderId)); l2 thresholds: default \(header.thresholds["l2"].map(Format.value) ?? "none"), "
+                + "balanced \(header.balancedThresholds?["l2"].map(Format.value) ?? "none")")
         }
     }
 }
@@ -211,6 +236,12 @@ struct TrainReport: Encodable {
     let encoder: String
     let epochs: [EpochReportView]
     let thresholds: [String: Float]
+    let balancedThresholds: [String: Float]?
+
+    enum CodingKeys: String, CodingKey {
+        case model, encoder, epochs, thresholds
+        case balancedThresholds = "balanced_thresholds"
+    }
 }
 
 extension TrainingConfiguration.LossKind: ExpressibleByArgument {}

@@ -20,11 +20,23 @@ public protocol Encoder: Sendable {
     /// - Parameter metric: a metric identifier.
     func defaultThreshold(for metric: String) -> Float?
 
+    /// The threshold that decided the most pairs correctly, genuine and impostor pairs weighing
+    /// the same, on the encoder's own validation data: `simdb eval` reports accuracy at it when
+    /// not given one. Looser than ``defaultThreshold(for:)`` when that one targets a low
+    /// false-accept rate. `nil` (the default) when the encoder has none.
+    /// - Parameter metric: a metric identifier.
+    func balancedThreshold(for metric: String) -> Float?
+
     /// Encodes a batch of images.
     /// - Parameter images: images of exactly ``input``'s size and channels.
     /// - Returns: one embedding per image, in order.
     /// - Throws: ``SimDBError`` with `.invalidArgument` when an image does not match ``input``.
     func encode(_ images: [Image]) throws -> EmbeddingBatch
+}
+
+extension Encoder {
+    /// No balanced threshold unless the encoder provides one.
+    public func balancedThreshold(for metric: String) -> Float? { nil }
 }
 
 extension Encoder {

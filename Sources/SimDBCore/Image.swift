@@ -54,12 +54,40 @@ public struct ImageInputSpec: Sendable, Equatable, Codable {
     public let channels: Int
     /// How images of another size are brought to `width × height`.
     public let fit: ImageFit
+    /// The fraction of the fitted region kept around its centre before resizing: 1 keeps it all,
+    /// 0.8 keeps the middle 80 % of each side (a face model's "zoom in"); above 1 the region is
+    /// widened by repeating the edge pixels.
+    public let crop: Float
 
     /// Creates an input description.
-    public init(width: Int, height: Int, channels: Int, fit: ImageFit = .stretch) {
+    public init(width: Int, height: Int, channels: Int, fit: ImageFit = .stretch, crop: Float = 1) {
         self.width = width
         self.height = height
         self.channels = channels
         self.fit = fit
+        self.crop = crop
+    }
+
+    private enum CodingKeys: String, CodingKey { case width, height, channels, fit, crop }
+
+    /// Decodes a description; one written before `crop` existed keeps the whole region.
+    public init(from decoder: any Swift.Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        width = try container.decode(Int.self, forKey: .width)
+        height = try container.decode(Int.self, forKey: .height)
+        channels = try container.decode(Int.self, forKey: .channels)
+        fit = try container.decode(ImageFit.self, forKey: .fit)
+        crop = try container.decodeIfPresent(Float.self, forKey: .crop) ?? 1
+    }
+
+    /// Encodes the description; `crop` is written only when it is not 1, so descriptions
+    /// written before it existed encode exactly as they did.
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(channels, forKey: .channels)
+        try container.encode(fit, forKey: .fit)
+        if crop != 1 { try container.encode(crop, forKey: .crop) }
     }
 }

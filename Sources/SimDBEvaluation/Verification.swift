@@ -110,6 +110,18 @@ public struct Verification: Sendable {
         Self.bestThreshold(pairs)
     }
 
+    /// The threshold that decides the most pairs correctly when genuine and impostor pairs weigh
+    /// the same (however many of each there are): the ROC point with the largest `TAR − FAR`,
+    /// and the balanced accuracy there, `(TAR + 1 − FAR) / 2`.
+    public var balancedBestThreshold: (threshold: Float, accuracy: Float) {
+        var best = (margin: -Float.infinity, threshold: Float(0), accuracy: Float(0.5))
+        for point in roc.dropFirst() where point.trueAcceptRate - point.falseAcceptRate > best.margin {
+            best = (point.trueAcceptRate - point.falseAcceptRate, point.threshold,
+                    (point.trueAcceptRate + 1 - point.falseAcceptRate) / 2)
+        }
+        return (best.threshold, best.accuracy)
+    }
+
     /// `folds`-fold cross-validated accuracy: each fold is decided at the best threshold of the
     /// other folds. Pairs are dealt to folds round-robin after a seeded shuffle.
     /// - Returns: the mean and standard deviation over folds.

@@ -72,6 +72,42 @@ extension Image {
                        width: cropWidth, height: cropHeight)
     }
 
+    /// The centred region whose sides are `fraction` times the image's.
+    ///
+    /// Below 1 this is a centred crop; above 1 the image is widened on every side by repeating its
+    /// edge pixels (so a larger-than-image region still has content). Sides are rounded to the
+    /// nearest pixel and are at least 1.
+    /// - Parameters:
+    ///   - fraction: the region's side as a fraction of the image's, positive.
+    /// - Returns: the region, or `self` when it is the whole image.
+    /// - Precondition: `fraction` is positive and finite.
+    public func centerRegion(fraction: Float) -> Image {
+        precondition(fraction > 0 && fraction.isFinite, "the region fraction must be positive")
+        let regionWidth = Swift.max(1, Int((Float(width) * fraction).rounded()))
+        let regionHeight = Swift.max(1, Int((Float(height) * fraction).rounded()))
+        if regionWidth <= width && regionHeight <= height {
+            return cropped(x: (width - regionWidth) / 2, y: (height - regionHeight) / 2,
+                           width: regionWidth, height: regionHeight)
+        }
+        let left = (regionWidth - width) / 2, top = (regionHeight - height) / 2
+        var out = [Float](repeating: 0, count: regionWidth * regionHeight * channels)
+        pixels.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                for row in 0..<regionHeight {
+                    let sourceRow = Swift.min(Swift.max(row - top, 0), height - 1)
+                    for column in 0..<regionWidth {
+                        let sourceColumn = Swift.min(Swift.max(column - left, 0), width - 1)
+                        for c in 0..<channels {
+                            target[(row * regionWidth + column) * channels + c] =
+                                source[(sourceRow * width + sourceColumn) * channels + c]
+                        }
+                    }
+                }
+            }
+        }
+        return Image(width: regionWidth, height: regionHeight, channels: channels, pixels: out)
+    }
+
     /// The rectangle of the image with top-left corner (`x`, `y`) and the given size.
     /// - Parameters:
     ///   - x: the first column, `0 ..< self.width`.
@@ -113,6 +149,7 @@ extension Image {
         if spec.fit == .centerCrop {
             image = image.centerCropped(aspectWidth: spec.width, aspectHeight: spec.height)
         }
+        image = image.centerRegion(fraction: spec.crop)
         return image.resized(width: spec.width, height: spec.height)
     }
 }

@@ -57,11 +57,7 @@ public enum ModelFile {
         }
         let crc = bytes.withUnsafeBytes { CRC32.checksum($0) }
         append(crc)
-        do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw SimDBError(.storage, "\(path): cannot write the model (\(error.localizedDescription))")
-        }
+        try AtomicFile.write(bytes, to: path)
     }
 
     /// Reads a model file and builds its network.
@@ -82,10 +78,16 @@ public enum ModelFile {
         } catch {
             throw SimDBError(.notFound, "\(path): cannot read the model file")
         }
-        return try data.withUnsafeBytes { raw in try decode(raw, path: path) }
+        return try data.withUnsafeBytes { raw in try read(bytes: raw, name: path) }
     }
 
-    static func decode(_ raw: UnsafeRawBufferPointer, path: String) throws -> (network: Network, header: ModelHeader) {
+    /// Builds a network from a model file's bytes already in memory (for example linked into the
+    /// binary), with the same checks as ``read(from:)``.
+    /// - Parameters:
+    ///   - raw: the whole file.
+    ///   - name: what error messages call it.
+    /// - Throws: ``SimDBError`` as ``read(from:)``.
+    public static func read(bytes raw: UnsafeRawBufferPointer, name path: String) throws -> (network: Network, header: ModelHeader) {
         func damaged(_ why: String) -> SimDBError { SimDBError(.corruptStore, "\(path): damaged model file (\(why))") }
         guard raw.count >= 20, UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) == magic else {
             throw SimDBError(.corruptStore, "\(path): not a simdb model file (bad magic)")
@@ -152,6 +154,12 @@ public struct ModelHeader: Codable, Equatable, Sendable {
     public var thresholds: [String: Float]
     /// The metric the thresholds were calibrated for first, and new stores use by default.
     public var preferredMetric: String
+    /// Whether the encoder embeds each image together with its mirror image
+    /// (``Network/embed(_:mirrorAverage:)``); absent means no.
+    public var mirrorAverage: Bool?
+    /// Thresholds by metric that decided the most validation pairs correctly with genuine and
+    /// impostor pairs weighing the same (``SimDBCore/Encoder/balancedThreshold(for:)``).
+    public var balancedThresholds: [String: Float]?
     /// How the weights are stored.
     public var storage: ModelFile.Storage
     /// Free-form notes on how the model was made (data, command, epochs, figures).

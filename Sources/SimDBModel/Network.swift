@@ -63,7 +63,35 @@ public final class Network {
     }
 
     /// Embeds a batch of network inputs (`N × C × H × W`, samples in 0…1), inference mode.
-    public func embed(_ input: Tensor) -> Tensor {
-        body.forward(input, training: false)
+    /// - Parameters:
+    ///   - input: the batch.
+    ///   - mirrorAverage: embed each input and its left–right mirror image in one pass and
+    ///     return their sum scaled to unit length: an embedding that does not change when the
+    ///     picture is mirrored, and is less noisy (test-time augmentation).
+    public func embed(_ input: Tensor, mirrorAverage: Bool = false) -> Tensor {
+        guard mirrorAverage, input.shape.count == 4 else { return body.forward(input, training: false) }
+        let n = input.shape[0], width = input.shape[3], rows = input.scalars.count / (n * width)
+        let both = Tensor(shape: [2 * n] + input.shape.dropFirst()) { out in
+            input.scalars.withUnsafeBufferPointer { source in
+                for i in 0..<source.count { out[i] = source[i] }
+                for row in 0..<(n * rows) {
+                    for x in 0..<width { out[source.count + row * width + x] = source[row * width + width - 1 - x] }
+                }
+            }
+        }
+        let embedded = body.forward(both, training: false).scalars
+        let dimension = embedded.count / (2 * n)
+        return Tensor(shape: [n, dimension]) { out in
+            for sample in 0..<n {
+                var norm: Float = 0
+                for j in 0..<dimension {
+                    let value = embedded[sample * dimension + j] + embedded[(n + sample) * dimension + j]
+                    out[sample * dimension + j] = value
+                    norm += value * value
+                }
+                let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+                for j in 0..<dimension { out[sample * dimension + j] *= scale }
+            }
+        }
     }
 }

@@ -20,7 +20,8 @@ public struct Augmentation: Sendable, Equatable {
     public var maximumContrast: Float
 
     /// How much larger than the output the prepared source is: shifts and zoom-outs stay inside it.
-    public static let sourceMargin: Float = 1.15
+    /// 1.3 leaves real pixels for zoom-outs of up to 1.3 (`maximumScale` 0.3) without shifts.
+    public static let sourceMargin: Float = 1.3
 
     /// Creates an augmentation; the defaults suit aligned face crops.
     public init(flip: Bool = true, maximumShift: Float = 0.05, maximumScale: Float = 0.08,

@@ -28,6 +28,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var warmupEpochs = 2
     public var seed: UInt64 = 1
     public var augment = true
+    /// The largest zoom of the augmentation (``Augmentation/maximumScale``); `nil` for its default.
+    /// A wide range teaches the network faces framed tighter or looser than the training sets'.
+    public var maximumZoom: Float?
+    /// Validation (and so calibration) embeds each image with its mirror image, as the written
+    /// model will (``ModelHeader/mirrorAverage``); `nil` means no.
+    public var mirrorAverage: Bool?
 
     public init() {}
 }
@@ -123,7 +129,8 @@ public final class Trainer {
         var rng = SplitMix64(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
         let batches = sampler.epoch(using: &rng)
         let (loss, mining) = loss(epoch: epoch)
-        let augmentation = configuration.augment ? Augmentation() : .none
+        let augmentation = configuration.augment
+            ? Augmentation(maximumScale: configuration.maximumZoom ?? Augmentation().maximumScale) : .none
         let start = Date()
         var totalLoss: Float = 0, totalActive: Float = 0, collapsed = 0
         for (index, batch) in batches.enumerated() {
@@ -157,7 +164,7 @@ public final class Trainer {
         for start in stride(from: 0, to: set.sources.count, by: 64) {
             let rows = start..<min(start + 64, set.sources.count)
             let input = Self.views(of: Array(rows), in: set, augmentation: .none, using: &rng)
-            let embeddings = network.embed(input)
+            let embeddings = network.embed(input, mirrorAverage: configuration.mirrorAverage ?? false)
             for row in 0..<rows.count {
                 result.append(Array(embeddings.scalars[(row * network.embeddingDimension)..<((row + 1) * network.embeddingDimension)]))
             }

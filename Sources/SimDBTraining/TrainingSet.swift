@@ -38,7 +38,10 @@ public struct TrainingSet: Sendable {
     public static func load(identities: [(name: String, files: [String])], input: ImageInputSpec,
                             decoder: ImageDecoder = ImageDecoder(), progress: ((Int, Int) -> Void)? = nil) throws -> TrainingSet {
         let size = sourceSize(for: input)
-        let sourceSpec = ImageInputSpec(width: size.width, height: size.height, channels: input.channels, fit: input.fit)
+        // The source covers sourceMargin times the input's region, so the augmentation's plain
+        // centre sample sees exactly what inference sees.
+        let sourceSpec = ImageInputSpec(width: size.width, height: size.height, channels: input.channels,
+                                        fit: input.fit, crop: input.crop * Augmentation.sourceMargin)
         var sources: [Image] = [], labels: [Int] = []
         for (label, identity) in identities.enumerated() {
             for file in identity.files {

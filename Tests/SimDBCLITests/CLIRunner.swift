@@ -27,10 +27,12 @@ enum CLI {
         return Bundle.main.bundleURL.appendingPathComponent("simdb")
     }()
 
-    /// Runs `simdb arguments...` with `store` as `$SIMDB_STORE`, in `directory`.
-    static func run(_ arguments: [String], store: String? = nil, in directory: URL? = nil) throws -> Result {
+    /// Runs `simdb arguments...` with `store` as `$SIMDB_STORE`, in `directory` (the built
+    /// binary, or `executable`).
+    static func run(_ arguments: [String], store: String? = nil, in directory: URL? = nil,
+                    executable: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable ?? binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["SIMDB_STORE"] = store

@@ -75,8 +75,8 @@ struct CLITests {
         let info = try #require(try CLI.run(["info", "--json"], store: store).json() as? [String: Any])
         #expect(info["people"] as? Int == 4)
         #expect(info["templates"] as? Int == 6)
-        #expect(info["encoder"] as? String == "pixels/1")
-        #expect(info["dimension"] as? Int == 1024)
+        #expect(info["encoder"] as? String == Store.defaultEncoder)
+        #expect(info["dimension"] as? Int == 128)
         #expect(info["metric"] as? String == "l2")
 
         let list = try #require(try CLI.run(["list", "--json"], store: store).json() as? [[String: Any]])

@@ -4,6 +4,9 @@ import SimDBTestSupport
 import Testing
 @testable import SimDB
 
+/// The shipped default encoder's embedding size, from the model linked into the binary.
+let defaultDimension = (try? DefaultModel.makeEncoder().dimension) ?? 0
+
 @Suite("simdb embed and eval")
 struct EmbedEvalTests {
     let directory: TemporaryDirectory
@@ -22,13 +25,28 @@ struct EmbedEvalTests {
         #expect(rows.count == 2)
         #expect(rows[0]["file"] as? String == file)
         let printed = try #require(rows[0]["embedding"] as? [Double]).map(Float.init)
-        #expect(printed.count == 1024)
+        #expect(printed.count == defaultDimension)
         #expect(!FileManager.default.fileExists(atPath: directory.path("simdb-store")))
 
         let store = try Store(path: directory.path("store"))
         let added = try store.add([.file(file)], to: "p2")
         let stored = try store.vectors.read { reader in try reader.vector(added.templates[0]).map(Array.init) }
         #expect(stored == printed)
+    }
+
+    @Test("the binary carries its default model: a copy anywhere else embeds exactly the same")
+    func defaultModelTravelsWithTheBinary() throws {
+        let elsewhere = directory.url.appendingPathComponent("elsewhere/bin")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        let copy = elsewhere.appendingPathComponent("simdb")
+        try FileManager.default.copyItem(at: CLI.binary, to: copy)
+        let file = directory.path("people/p1/2.png")
+        let original = try CLI.run(["embed", file, "--json"])
+        let copied = try CLI.run(["embed", file, "--json"], in: elsewhere, executable: copy)
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout == original.stdout)
+        let rows = try #require(try copied.json() as? [[String: Any]])
+        #expect((rows.first?["embedding"] as? [Double])?.count == defaultDimension)
     }
 
     @Test("embed --fvecs writes dimension-prefixed little-endian vectors; bad files fail cleanly")
@@ -38,8 +56,8 @@ struct EmbedEvalTests {
         let result = try CLI.run(["embed"] + files + ["--fvecs", out])
         #expect(result.status == 0, "\(result.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: out))
-        #expect(data.count == 3 * (4 + 4 * 1024))
-        #expect(data.prefix(4) == Data([0, 4, 0, 0]))
+        #expect(data.count == 3 * (4 + 4 * defaultDimension))
+        #expect(data.prefix(4) == Data([UInt8(defaultDimension), 0, 0, 0]))
         let bad = try directory.write(Array("nope".utf8), to: "bad.png")
         let refused = try CLI.run(["embed", files[0], bad], in: directory.url)
         #expect(refused.status == 3)
@@ -50,7 +68,8 @@ struct EmbedEvalTests {
     @Test("eval reports every figure, plots the ROC and reads LFW-style pairs")
     func eval() throws {
         let plot = directory.path("roc.png")
-        let result = try CLI.run(["eval", directory.path("people"), "--json", "--plot", plot])
+        // The pixel baseline: synthetic people are pictures, not faces.
+        let result = try CLI.run(["eval", directory.path("people"), "--encoder", "pixels/1", "--json", "--plot", plot])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try result.json() as? [String: Any])
         #expect(report["identities"] as? Int == 6 && report["images"] as? Int == 24)
@@ -60,6 +79,9 @@ struct EmbedEvalTests {
             #expect(report[field] is Double, "missing \(field)")
         }
         #expect(report["threshold_source"] as? String == "encoder")
+        // The default model brings a balanced threshold from its validation identities.
+        let face = try #require(try CLI.run(["eval", directory.path("people"), "--json"]).json() as? [String: Any])
+        #expect(face["threshold_source"] as? String == "validation" && face["encoder"] as? String == "siamese-face/1")
         #expect((report["rank1_1shot"] as? Double ?? 0) > 0.9)  // synthetic people are easy
         #expect(report["probes_1shot"] as? Int == 18 && report["probes_3shot"] as? Int == 6)
         let png = try Data(contentsOf: URL(fileURLWithPath: plot))

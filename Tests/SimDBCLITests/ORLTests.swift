@@ -22,7 +22,7 @@ struct ORLTests {
                     withDestinationURL: orl.appendingPathComponent("\(person)/\(index).pgm"))
             }
         }
-        let add = try CLI.run(["add", "--from", directory.path("enrol"), "--json"], store: store)
+        let add = try CLI.run(["add", "--from", directory.path("enrol"), "--encoder", "pixels/1", "--json"], store: store)
         #expect(add.status == 0, "\(add.stderr)")
         #expect((try add.json() as? [String: Any])?["templates_added"] as? Int == 200)
 

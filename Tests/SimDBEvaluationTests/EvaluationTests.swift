@@ -41,6 +41,16 @@ struct EvaluationTests {
         #expect(result.roc.first?.falseAcceptRate == 0 && result.roc.last?.trueAcceptRate == 1)
     }
 
+    @Test("The balanced threshold weighs genuine and impostor pairs the same, however many of each")
+    func balanced() {
+        // 2 genuine pairs, 8 impostor pairs: accepting nothing is right 8 times in 10, but the
+        // balanced best accepts both genuine pairs at the cost of one impostor.
+        let result = Verification(pairs(genuine: [0.5, 0.7], impostor: [0.6, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5]))
+        #expect(result.bestThreshold.accuracy == 0.9)
+        #expect(result.balancedBestThreshold.threshold == 0.7)
+        #expect(result.balancedBestThreshold.accuracy == Float(15) / 16)  // (TAR 1 + 1 − FAR ⅛) / 2
+    }
+
     @Test("Similarities are oriented by the metric's direction")
     func orientation() {
         let pair = ScoredPair(value: 0.9, direction: .largerIsCloser, genuine: true)

@@ -119,3 +119,29 @@ struct TransformTests {
         #expect(abs(Self.mean(stretched) - 1.0 / 3) < 1e-6)
     }
 }
+
+@Suite("Centre regions")
+struct CenterRegionTests {
+    let image = Image(width: 4, height: 4, channels: 1, pixels: (0..<16).map { Float($0) / 15 })
+
+    @Test("a fraction below 1 is the centred crop")
+    func cropsBelowOne() {
+        #expect(image.centerRegion(fraction: 0.5) == image.cropped(x: 1, y: 1, width: 2, height: 2))
+        #expect(image.centerRegion(fraction: 1) == image)
+    }
+
+    @Test("a fraction above 1 widens the image by repeating its edges")
+    func padsAboveOne() {
+        let wide = image.centerRegion(fraction: 1.5)
+        #expect(wide.width == 6 && wide.height == 6)
+        #expect(wide.cropped(x: 1, y: 1, width: 4, height: 4) == image)
+        #expect(wide.pixels[0] == image.pixels[0] && wide.pixels[5] == image.pixels[3])
+        #expect(wide.pixels[35] == image.pixels[15])
+    }
+
+    @Test("prepared(for:) applies the spec's crop after fitting")
+    func preparedCrops() {
+        let spec = ImageInputSpec(width: 2, height: 2, channels: 1, fit: .centerCrop, crop: 0.5)
+        #expect(image.prepared(for: spec) == image.cropped(x: 1, y: 1, width: 2, height: 2))
+    }
+}

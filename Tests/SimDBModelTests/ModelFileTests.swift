@@ -85,3 +85,34 @@ struct ModelFileTests {
         #expect(missing?.code == .notFound)
     }
 }
+
+@Suite("Mirror-averaged embeddings")
+struct MirrorAverageTests {
+    func mirrored(_ batch: Tensor) -> Tensor {
+        let width = batch.shape[3], rows = batch.scalars.count / width
+        return Tensor(shape: batch.shape, scalars: (0..<rows).flatMap { row in
+            (0..<width).map { batch.scalars[row * width + width - 1 - $0] }
+        })
+    }
+
+    @Test("the embedding of a picture and of its mirror image are the same, unit length, and not the plain one")
+    func invariant() throws {
+        let network = try ModelFileTests.small.build(seed: 3)
+        let batch = ModelFileTests().input(seed: 4)
+        let averaged = network.embed(batch, mirrorAverage: true)
+        let ofMirror = network.embed(mirrored(batch), mirrorAverage: true)
+        #expect(averaged.shape == [3, 8])
+        #expect(zip(averaged.scalars, ofMirror.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        for row in 0..<3 {
+            let norm = (0..<8).reduce(Float(0)) { $0 + averaged.scalars[row * 8 + $1] * averaged.scalars[row * 8 + $1] }
+            #expect(abs(norm - 1) < 1e-4)
+        }
+        let plain = network.embed(batch)
+        #expect(zip(averaged.scalars, plain.scalars).contains { abs($0 - $1) > 1e-3 })
+        // The sum of the two plain embeddings, normalised.
+        let flipped = network.embed(mirrored(batch))
+        let sum = zip(plain.scalars, flipped.scalars).map(+)
+        let norm = sum[0..<8].reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(averaged.scalars[0] - sum[0] / norm) < 1e-5)
+    }
+}

@@ -15,6 +15,10 @@ struct StoreTests {
         directory = try TemporaryDirectory()
     }
 
+    /// Synthetic pictures are not faces: these tests of the store's mechanics use the pixel
+    /// baseline (DefaultModelTests covers the default face model on real faces).
+    static let pixels = "pixels/1"
+
     func face(_ person: Int, _ index: Int) throws -> ImageSource {
         .bytes(try SyntheticFaces.png(person: person, index: index), name: "p\(person)-\(index).png")
     }
@@ -30,7 +34,7 @@ struct StoreTests {
 
     @Test("The README's library example: open, add, query, verify")
     func libraryTour() throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         for person in 0..<5 {
             try store.add([try face(person, 0), try face(person, 1)], to: "person-\(person)", name: "Person \(person)")
         }
@@ -52,7 +56,7 @@ struct StoreTests {
 
     @Test("An unenrolled person is unknown, yet the ranking is returned")
     func openSet() throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         for person in 0..<4 { try store.add([try face(person, 0)], to: "p\(person)") }
         let answer = try store.query(try face(42, 0), k: 5)
         #expect(answer.results.count == 4)
@@ -65,14 +69,14 @@ struct StoreTests {
 
     @Test("An empty store answers unknown with no results")
     func emptyStore() throws {
-        let answer = try Store(path: storePath).query(try face(0, 0))
+        let answer = try Store(path: storePath, options: Store.Options(encoder: Self.pixels)).query(try face(0, 0))
         #expect(answer.results.isEmpty)
         #expect(!answer.decision.match && answer.decision.distance == nil)
     }
 
     @Test("Remove deletes templates, vectors and the person; the audit keeps the event")
     func remove() throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         try store.add([try face(0, 0), try face(0, 1)], to: "alice", metadata: ["team": "red"])
         try store.add([try face(1, 0)], to: "bob")
         #expect(try store.remove("alice").templates == 2)
@@ -87,7 +91,7 @@ struct StoreTests {
 
     @Test("Adding to an existing person adds templates and merges metadata")
     func addToExisting() throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         #expect(try store.add([try face(0, 0)], to: "alice", metadata: ["a": "1"]).created)
         let second = try store.add([try face(0, 1), try face(0, 2)], to: "alice", name: "Alice", metadata: ["b": "2"])
         #expect(!second.created && second.templates.count == 2)
@@ -99,7 +103,7 @@ struct StoreTests {
 
     @Test("Every operation appends an audit row, reads included")
     func auditEveryOperation() throws {
-        let store = try Store(path: storePath, options: Store.Options(actor: "auditor"))
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels, actor: "auditor"))
         try store.add([try face(0, 0)], to: "alice")
         _ = try store.query(try face(0, 1))
         _ = try store.verify(try face(0, 1), claimedId: "alice")
@@ -118,7 +122,7 @@ struct StoreTests {
 
     @Test("Bad input leaves people, templates and vectors exactly as they were")
     func badInputChangesNothing() throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         try store.add([try face(0, 0), try face(0, 1)], to: "alice")
         let before = try snapshot(store)
         let good = try face(1, 0)
@@ -146,7 +150,7 @@ struct StoreTests {
 
     @Test("A bulk add with one bad image writes nobody")
     func bulkAddIsValidatedFirst() throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         let enrollments = [
             Enrollment(personId: "a", images: [try face(0, 0)]),
             Enrollment(personId: "b", images: [try face(1, 0), .bytes([1, 2, 3], name: "junk.pgm")]),
@@ -158,8 +162,10 @@ struct StoreTests {
 
     @Test("The store's encoder and metric are enforced on reopen")
     func encoderIdentity() throws {
-        _ = try Store(path: storePath)
-        _ = try Store(path: storePath, options: Store.Options(encoder: "pixels", metric: "l2"))
+        _ = try Store(path: storePath)  // the default encoder
+        _ = try Store(path: storePath, options: Store.Options(encoder: "siamese-face", metric: "l2"))
+        let encoder = #expect(throws: SimDBError.self) { try Store(path: storePath, options: Store.Options(encoder: Self.pixels)) }
+        #expect(encoder?.code == .encoderMismatch)
         let metric = #expect(throws: SimDBError.self) { try Store(path: storePath, options: Store.Options(metric: "cosine")) }
         #expect(metric?.code == .encoderMismatch)
         #expect(metric?.message.contains("l2") == true && metric?.message.contains("cosine") == true)
@@ -169,7 +175,7 @@ struct StoreTests {
 
     @Test("A store created with cosine uses it and its threshold", arguments: ["cosine", "ip"])
     func otherMetrics(metric: String) throws {
-        let store = try Store(path: storePath, options: Store.Options(metric: metric))
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels, metric: metric))
         try store.add([try face(0, 0)], to: "a")
         try store.add([try face(1, 0)], to: "b")
         let answer = try store.query(try face(1, 3))
@@ -192,7 +198,7 @@ struct StoreTests {
     @Test("Recovery completes an add whose vectors reached LMDB and undoes one whose did not")
     func recovery() throws {
         do {
-            let store = try Store(path: storePath)
+            let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
             try store.add([try face(0, 0)], to: "kept")
             // A crash after step B: intent and vectors written, commit missing.
             let (_, doneIds) = try store.catalog.beginAdd(personId: "finished", displayName: nil, metadata: [:],
@@ -207,7 +213,7 @@ struct StoreTests {
             #expect(removal.templateIds.count == 1)
             #expect(try store.people().isEmpty)
         }
-        let reopened = try Store(path: storePath)
+        let reopened = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         #expect(try reopened.people().map(\.person.id) == ["finished"])
         #expect(try reopened.vectors.count() == 1)
         #expect(try reopened.catalog.hasIncompleteIntents() == false)
@@ -218,7 +224,7 @@ struct StoreTests {
 
     @Test("Concurrent queries from many tasks agree with a single-threaded answer")
     func concurrentQueries() async throws {
-        let store = try Store(path: storePath)
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
         for person in 0..<6 { try store.add([try face(person, 0)], to: "p\(person)") }
         let probes = try (0..<6).map { try face($0, 9) }
         let expected = try probes.map { try store.query($0).decision.id }

@@ -1,3 +1,5 @@
+import Foundation
+import SimDBImageIO
 import SimDBCore
 import Testing
 @testable import SimDBTraining
@@ -43,7 +45,7 @@ struct SamplingTests {
 
     @Test("No augmentation samples the centre deterministically")
     func plain() {
-        let source = gradientSource(width: 46, height: 46)  // 40 × 1.15
+        let source = gradientSource(width: 52, height: 52)  // 40 × 1.3
         var first = [Float](repeating: 0, count: 40 * 40), second = first
         var rng = SplitMix64(seed: 5)
         first.withUnsafeMutableBufferPointer { Augmentation.none.sample(source, width: 40, height: 40, into: $0, using: &rng) }
@@ -57,7 +59,7 @@ struct SamplingTests {
 
     @Test("Flips mirror; photometric changes stay in range; draws differ")
     func random() {
-        let source = gradientSource(width: 46, height: 46)
+        let source = gradientSource(width: 52, height: 52)
         let flipOnly = Augmentation(flip: true, maximumShift: 0, maximumScale: 0, maximumBrightness: 0, maximumContrast: 0)
         var rng = SplitMix64(seed: 11)
         var sawMirror = false, sawPlain = false
@@ -84,5 +86,38 @@ struct SamplingTests {
         #expect(view[0..<64].allSatisfy { abs($0 - 0.2) < 1e-6 })
         #expect(view[64..<128].allSatisfy { abs($0 - 0.5) < 1e-6 })
         #expect(view[128..<192].allSatisfy { abs($0 - 0.9) < 1e-6 })
+    }
+}
+
+@Suite("Training and inference see the same pixels")
+struct TrainingInferenceAgreementTests {
+    /// A smooth, asymmetric face-sized picture.
+    func picture(width: Int, height: Int) -> Image {
+        var pixels: [Float] = []
+        for y in 0..<height {
+            for x in 0..<width {
+                pixels.append(0.5 + 0.4 * sin(Float(x) / 9) * cos(Float(y) / 13))
+            }
+        }
+        return Image(width: width, height: height, channels: 1, pixels: pixels)
+    }
+
+    @Test("the plain centre sample of a training source matches the encoder's prepared input", arguments: [1.0, 0.8] as [Float])
+    func centreSampleMatchesInference(crop: Float) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simdb-agree-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = picture(width: 92, height: 112)
+        let file = directory.appendingPathComponent("face.pgm")
+        try Data(ImageEncoder.pgm(original)).write(to: file)
+
+        let spec = ImageInputSpec(width: 32, height: 32, channels: 1, fit: .centerCrop, crop: crop)
+        let set = try TrainingSet.load(identities: [("a", [file.path])], input: spec)
+        var view = [Float](repeating: 0, count: 32 * 32)
+        var rng = SplitMix64(seed: 1)
+        view.withUnsafeMutableBufferPointer { Augmentation.none.sample(set.sources[0], width: 32, height: 32, into: $0, using: &rng) }
+        let inference = try ImageDecoder().decode(contentsOf: file).prepared(for: spec)
+        let largest = zip(view, inference.pixels).map { abs($0 - $1) }.max() ?? 1
+        #expect(largest < 0.03, "training sees other pixels than inference (largest difference \(largest))")
     }
 }
