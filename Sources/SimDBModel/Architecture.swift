@@ -108,6 +108,16 @@ public struct Architecture: Codable, Equatable, Sendable {
     /// - Throws: ``SimDBError`` `.invalidArgument` when the stages do not fit together.
     public func build(seed: UInt64) throws -> Network {
         var generator = GaussianGenerator(seed: seed)
+        return try build(generator: &generator)
+    }
+
+    /// Builds the layers with every weight 0, for state that is about to be set (a model file).
+    func buildForLoading() throws -> Network {
+        var generator = GaussianGenerator.zeros
+        return try build(generator: &generator)
+    }
+
+    private func build(generator: inout GaussianGenerator) throws -> Network {
         var shape = [input.channels, input.height, input.width]
         var built: [any Layer] = []
         for (spec, output) in zip(layers, try outputShapes()) {

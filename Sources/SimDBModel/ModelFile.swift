@@ -112,7 +112,7 @@ public enum ModelFile {
         }
         guard let architecture = header.architecture else { throw damaged("no architecture") }
         let network: Network
-        do { network = try architecture.build(seed: 0) } catch { throw damaged("\(error)") }
+        do { network = try architecture.buildForLoading() } catch { throw damaged("\(error)") }
         let expected = zip(network.stateNames, network.state).map { TensorInfo(name: $0, shape: $1.shape) }
         guard header.tensors == expected else { throw damaged("tensors do not match the architecture") }
         let width = header.storage == .float32 ? 4 : 2

@@ -10,6 +10,8 @@ public struct GaussianGenerator: Sendable {
     /// The uniform source; exposed so callers can draw uniforms from the same stream.
     public var uniformSource: SplitMix64
     private var spare: Double?
+    /// Whether every sample is 0 (see ``zeros``).
+    private var isZero = false
 
     /// Creates a generator from a seed.
     /// - Parameter seed: the same seed gives the same samples.
@@ -23,6 +25,14 @@ public struct GaussianGenerator: Sendable {
         uniformSource = source
     }
 
+    /// A generator whose every normal sample is 0: for building a network whose weights are
+    /// about to be overwritten (loading a model file), without paying for random numbers.
+    public static var zeros: GaussianGenerator {
+        var generator = GaussianGenerator(seed: 0)
+        generator.isZero = true
+        return generator
+    }
+
     /// A uniform `Double` in `[0, 1)` with 53 random bits.
     public mutating func nextUniform() -> Double {
         Double(uniformSource.next() >> 11) * 0x1p-53
@@ -30,6 +40,7 @@ public struct GaussianGenerator: Sendable {
 
     /// The next standard-normal sample (mean 0, standard deviation 1).
     public mutating func next() -> Float {
+        if isZero { return 0 }
         if let value = spare {
             spare = nil
             return Float(value)

@@ -121,3 +121,16 @@ import Testing
         #expect(NNThreads.current == 1)
     }
 }
+
+@Suite("Gaussian generator")
+struct GaussianGeneratorTests {
+    @Test("zeros draws only zeros, so a layer built for loading starts at 0; seeded draws do not")
+    func zeros() {
+        var silent = GaussianGenerator.zeros
+        #expect((0..<1000).allSatisfy { _ in silent.next() == 0 })
+        let layer = Linear(inFeatures: 8, outFeatures: 4, generator: &silent)
+        #expect(layer.parameters[0].value.scalars.allSatisfy { $0 == 0 })
+        var seeded = GaussianGenerator(seed: 1)
+        #expect((0..<10).contains { _ in seeded.next() != 0 })
+    }
+}
