@@ -124,6 +124,11 @@ public enum ModelFile {
             let n = info.shape.reduce(1, *)
             let base = offset
             tensors.append(Tensor(shape: info.shape) { out in
+                if header.storage == .float32 && isLittleEndianHost {
+                    // The file's layout is the host's: one bulk copy.
+                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[base..<(base + 4 * n)]))
+                    return
+                }
                 for i in 0..<n {
                     switch header.storage {
                     case .float32:
@@ -139,6 +144,9 @@ public enum ModelFile {
         return (network, header)
     }
 }
+
+/// Whether this machine stores numbers little-endian, as model files do.
+private let isLittleEndianHost = 1.littleEndian == 1
 
 /// A stored tensor's name and shape.
 public struct TensorInfo: Codable, Equatable, Sendable {
