@@ -31,7 +31,10 @@ struct EmbedEvalTests {
         let store = try Store(path: directory.path("store"))
         let added = try store.add([.file(file)], to: "p2")
         let stored = try store.vectors.read { reader in try reader.vector(added.templates[0]).map(Array.init) }
-        #expect(stored == printed)
+        // The same pipeline; OpenBLAS may sum in another order under another thread setting
+        // (this test process changes it), so the last bits may differ.
+        #expect(stored?.count == printed.count)
+        #expect(zip(stored ?? [], printed).allSatisfy { abs($0 - $1) < 1e-5 }, "\(String(describing: stored)) vs \(printed)")
     }
 
     @Test("the binary carries its default model: a copy anywhere else embeds exactly the same")
