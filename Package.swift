@@ -76,7 +76,7 @@ let package = Package(
 
         .target(name: "SimDBTestSupport", path: "Tests/SimDBTestSupport"),
         .testTarget(name: "SimDBCoreTests", dependencies: ["SimDBCore"]),
-        .testTarget(name: "SimDBImageIOTests", dependencies: ["SimDBImageIO", "CTurboJPEG"]),
+        .testTarget(name: "SimDBImageIOTests", dependencies: ["SimDBImageIO", "CTurboJPEG", "SimDBTestSupport"]),
         .testTarget(name: "SimDBStorageTests", dependencies: ["SimDBStorage"]),
         .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex"]),
         .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog", "SimDBTestSupport"]),

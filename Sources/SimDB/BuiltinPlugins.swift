@@ -13,7 +13,7 @@ public enum BuiltinPlugins {
     public static func install(into registry: PluginRegistry) {
         // The identifier is a compile-time constant of the form name/version, so this cannot fail.
         _ = try? registry.registerEncoderIfAbsent(PixelsEncoder.identifier) { PixelsEncoder() }
-        _ = try? registry.registerEncoderIfAbsent(DefaultModel.identifier) { try DefaultModel.makeEncoder() }
+        _ = try? registry.registerEncoderIfAbsent(DefaultModel.identifier) { try DefaultModel.shared.get() }
     }
 }
 

@@ -16,7 +16,11 @@ public enum DefaultModel {
         UnsafeRawBufferPointer(start: simdb_default_model_bytes(), count: simdb_default_model_size())
     }
 
-    /// Builds the encoder from the linked bytes (checksum, header, weights: milliseconds).
+    /// The encoder every store of this process shares, built on first use. (An encoder is safe
+    /// to share: it serialises its calls.)
+    static let shared = Result { try makeEncoder() }
+
+    /// Builds a new encoder from the linked bytes (checksum, header, weights: milliseconds).
     /// - Throws: ``SimDBError`` `.corruptStore` if the linked model is damaged (a broken build).
     public static func makeEncoder() throws -> SiameseEncoder {
         try SiameseEncoder(modelBytes: bytes, name: "the built-in model \(identifier)")

@@ -13,8 +13,8 @@ struct EvalCommand: ParsableCommand {
             2,000,000), or the pairs of an LFW-style --pairs file ('name i j' genuine, \
             'name1 i name2 j' impostor). Reports accuracy at a threshold chosen on other data \
             (--threshold, else the encoder's balanced threshold from its validation identities, \
-            else its default), 10-fold accuracy, ROC AUC, EER, \
-            TAR at FAR 1e-2 and 1e-3, and rank-1 identification with the first 1 and 3 images \
+            else its default), 10-fold accuracy, ROC AUC, EER, TAR at FAR 1e-2 and 1e-3, and \
+            rank-1 identification with the first 1 and 3 images \
             of each identity enrolled (among all identities, or averaged over 1,000 seeded \
             episodes of --way N identities: N-way one-shot). This is the command to pick a \
             threshold with.

@@ -174,10 +174,12 @@ struct TrainCommand: ParsableCommand {
         // Calibrate on the validation identities: the squared-L2 value at 0.1 % false accepts,
         // and the one that best separates balanced pairs.
         if let verification = trainer.validationVerification() {
-            let threshold = verification.trueAcceptRate(atFalseAcceptRate: 1e-3).threshold
-            header.thresholds = ["l2": threshold, "cosine": threshold / 2, "ip": 1 - threshold / 2]
-            let balanced = verification.balancedBestThreshold.threshold
-            header.balancedThresholds = ["l2": balanced, "cosine": balanced / 2, "ip": 1 - balanced / 2]
+            // For unit vectors, cosine distance = d²/2 and inner product = 1 − d²/2.
+            func byMetric(_ squaredL2: Float) -> [String: Float] {
+                ["l2": squaredL2, "cosine": squaredL2 / 2, "ip": 1 - squaredL2 / 2]
+            }
+            header.thresholds = byMetric(verification.trueAcceptRate(atFalseAcceptRate: 1e-3).threshold)
+            header.balancedThresholds = byMetric(verification.balancedBestThreshold.threshold)
             header.training["validation_eer"] = String(format: "%.4f", verification.equalErrorRate.rate)
         }
         header.training["epochs"] = "\(trainer.completedEpochs)"

@@ -113,11 +113,7 @@ public final class Conv2D: Layer {
                                 for o in 0..<outChannels {
                                     (out + o * ohw).initialize(repeating: b[o], count: ohw)
                                 }
-                                var matrix = image
-                                if let columns = cols[worker] {
-                                    g.im2col(image, into: columns)
-                                    matrix = UnsafePointer(columns)
-                                }
+                                let matrix = g.columnMatrix(of: image, scratch: cols[worker])
                                 BLAS.sgemm(transposeA: false, transposeB: false, m: outChannels, n: ohw, k: rows,
                                            a: wBase, b: matrix, beta: 1, c: out)
                             }
@@ -169,11 +165,7 @@ public final class Conv2D: Layer {
                                     for n in images {
                                         let image = xBase + n * g.inputPlaneCount
                                         let gradOut = dyBase + n * outPlane
-                                        var matrix = image
-                                        if let columns = cols[worker] {
-                                            g.im2col(image, into: columns)
-                                            matrix = UnsafePointer(columns)
-                                        }
+                                        let matrix = g.columnMatrix(of: image, scratch: cols[worker])
                                         // ∂W (out × rows) += ∂Y (out × ohw) · colᵀ (ohw × rows)
                                         BLAS.sgemm(transposeA: false, transposeB: true, m: outChannels, n: rows, k: ohw,
                                                    a: gradOut, b: matrix, beta: 1, c: dW)

@@ -48,6 +48,14 @@ struct ConvGeometry: Equatable {
         return (min(lo, hi), hi)
     }
 
+    /// The column matrix of one image: the image itself for an identity geometry (no scratch),
+    /// else its im2col written into `scratch`.
+    func columnMatrix(of image: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
+        guard let scratch else { return image }
+        im2col(image, into: scratch)
+        return UnsafePointer(scratch)
+    }
+
     /// Writes the column matrix of one image.
     /// - Parameters:
     ///   - image: `C×H×W` scalars.

@@ -55,18 +55,6 @@ enum CLI {
     }
 }
 
-/// The real face sets beside the repository, when present.
-enum SharedData {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data")
-
-    static var orl: URL? {
-        let orl = root.appendingPathComponent("orl")
-        return FileManager.default.fileExists(atPath: orl.appendingPathComponent("s1/1.pgm").path) ? orl : nil
-    }
-}
-
 /// Writes `people` folders (`p0`, `p1`, …) of `pictures` synthetic PNGs (`0.png`, …) under
 /// `directory/name` and returns that folder's path.
 func writePeopleFolder(in directory: TemporaryDirectory, name: String = "people", people: Int, pictures: Int) throws -> String {

@@ -1,19 +1,10 @@
 import Foundation
 import SimDBCore
 import SimDBImageIO
+import SimDBTestSupport
 import Testing
 
-/// The real data sets beside the repository, at `../shared/data` from its root.
-enum SharedData {
-    static let root = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/data", isDirectory: true)
-
-    static var available: Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
+extension SharedData {
     /// The first file whose name ends with `suffix`, descending into the first folder (in sorted
     /// order) at each level under `folder`.
     static func firstFile(under folder: String, suffix: String) -> URL? {

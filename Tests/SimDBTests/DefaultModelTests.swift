@@ -4,21 +4,11 @@ import SimDBTestSupport
 import Testing
 @testable import SimDB
 
-/// The repository root, found from this file's path.
-private let repositoryRoot = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// ORL, when ../shared/data is beside the checkout.
-private let orl: URL? = {
-    let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data/orl")
-    return FileManager.default.fileExists(atPath: url.appendingPathComponent("s40/10.pgm").path) ? url : nil
-}()
-
 @Suite("The shipped default model")
 struct DefaultModelTests {
     @Test("the model linked into the binary is the repository's model file (a stale build fails here)")
     func linkedBytesMatchTheFile() throws {
-        let file = try Data(contentsOf: repositoryRoot.appendingPathComponent("Sources/CDefaultModel/model/face.simdbmodel"))
+        let file = try Data(contentsOf: SharedData.repositoryRoot.appendingPathComponent("Sources/CDefaultModel/model/face.simdbmodel"))
         #expect(Data(DefaultModel.bytes) == file)
     }
 
@@ -35,9 +25,9 @@ struct DefaultModelTests {
     }
 
     @Test("a store with the default encoder tells ORL's held-out people apart from one enrolled photo each",
-          .enabled(if: orl != nil, "../shared/data/orl is absent"))
+          .enabled(if: SharedData.orl != nil, "../shared/data/orl is absent"))
     func heldOutIdentification() throws {
-        let orl = try #require(orl)
+        let orl = try #require(SharedData.orl)
         let directory = try TemporaryDirectory()
         let store = try Store(path: directory.path("store"))
         let people = (31...40).map { "s\($0)" }
