@@ -10,7 +10,7 @@ python3 scripts/split-default-data.py "$DATA" "$WORK"
 swift build -c release --product simdb
 .build/release/simdb train "$WORK/train/orl" "$WORK/train/yale" "$WORK/train/lfw" \
     --validate "$WORK/lfw-val" \
-    --architecture reference-bn --input 64x64 --channels 1 --fit crop --crop 0.9 --zoom 0.25 \
-    --loss triplet --mining semi-hard --margin 0.2 --batch 16x4 --epochs 60 --lr 0.001 \
-    --seed 1 --threads 2 --encoder-id siamese-face/1 \
+    --architecture vgg-bn --input 64x64 --channels 1 --fit crop --crop 0.9 --zoom 0.25 \
+    --loss triplet --mining semi-hard --margin 0.2 --batch 16x4 --epochs 100 --lr 0.001 \
+    --seed 1 --threads 2 --encoder-id siamese-face/2 \
     --out "$WORK/face.simdbmodel" ${RESUME:+--resume}

@@ -9,7 +9,7 @@ import SimDBCore
 /// library users find it wherever they are built or copied, with no files to install.
 public enum DefaultModel {
     /// The encoder identifier recorded in the model, and the default encoder of new stores.
-    public static let identifier = "siamese-face/1"
+    public static let identifier = "siamese-face/2"
 
     /// The model file as linked into the binary (read-only, alive for the process's life).
     public static var bytes: UnsafeRawBufferPointer {

@@ -42,7 +42,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fit images to the input: crop (centre crop) or stretch.") var fit = "crop"
     @Option(help: "Fraction of the fitted region kept around its centre (0.8 zooms in on a face in a loose crop); recorded in the model and applied to every image it encodes.")
     var crop: Float = 1
-    @Option(help: "Architecture: reference (the seed net) or reference-bn (with batch normalisation).")
+    @Option(help: "Architecture: reference (the seed net), reference-bn (with batch normalisation) or vgg-bn (seven 3×3 convolutions with batch normalisation).")
     var architecture = "reference-bn"
     @Option(help: "Embedding dimension.") var embedding = 128
     @Option(name: .customLong("validate"), help: ArgumentHelp("Validation identities (a folder of identity folders).", valueName: "dir"))
@@ -86,7 +86,9 @@ struct TrainCommand: ParsableCommand {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
         guard TripletLoss.Mining(rawValue: mining) != nil else { throw ValidationError("--mining must be semi-hard, hard or all") }
-        guard ["reference", "reference-bn"].contains(architecture) else { throw ValidationError("--architecture must be reference or reference-bn") }
+        guard Architecture.presets[architecture] != nil else {
+            throw ValidationError("--architecture must be one of \(Architecture.presets.keys.sorted().joined(separator: ", "))")
+        }
         guard validationSplit > 0, validationSplit < 1 else { throw ValidationError("--validation-split must be between 0 and 1") }
         guard zoom >= 0, zoom <= 1 else { throw ValidationError("--zoom must be between 0 and 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -110,9 +112,7 @@ struct TrainCommand: ParsableCommand {
         configuration.mirrorAverage = mirrorAverage
 
         let spec = try parsedInput()
-        let design = architecture == "reference"
-            ? Architecture.reference(side: spec.width, channels: spec.channels, embedding: embedding)
-            : Architecture.referenceWithBatchNorm(side: spec.width, channels: spec.channels, embedding: embedding)
+        let design = Architecture.presets[architecture]!(spec.width, spec.channels, embedding)
         let designed = Architecture(input: spec, layers: design.layers)
 
         var loading = ProgressBar(label: "loading ")

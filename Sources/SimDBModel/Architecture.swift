@@ -60,6 +60,27 @@ public struct Architecture: Codable, Equatable, Sendable {
         return Architecture(input: reference(side: side, channels: channels).input, layers: layers)
     }
 
+    /// A deeper, narrower-per-layer design: seven 3×3 convolutions in four stages
+    /// (32 | 64, 64 | 128, 128 | 256 channels), each followed by batch normalisation and ReLU, a
+    /// max-pool after each stage, then FC 256 with batch normalisation and FC `embedding`,
+    /// L2-normalised (1.6 M parameters at 64×64 grey, about 1.8× the reference's arithmetic).
+    public static func vggWithBatchNorm(side: Int = 64, channels: Int = 1, embedding: Int = 128) -> Architecture {
+        func block(_ width: Int) -> [LayerSpec] { [.conv(channels: width, kernel: 3, stride: 1, padding: 1), .batchNorm, .relu] }
+        let pool = LayerSpec.maxPool(kernel: 2, stride: 2)
+        let stages: [LayerSpec] = block(32) + [pool] + block(64) + block(64) + [pool]
+            + block(128) + block(128) + [pool] + block(256) + [pool]
+        return Architecture(input: ImageInputSpec(width: side, height: side, channels: channels, fit: .centerCrop),
+                            layers: stages + [.flatten, .linear(features: 256), .batchNorm, .relu,
+                                              .linear(features: embedding), .l2Normalize])
+    }
+
+    /// The named designs `simdb train --architecture` offers.
+    public static let presets: [String: @Sendable (_ side: Int, _ channels: Int, _ embedding: Int) -> Architecture] = [
+        "reference": { reference(side: $0, channels: $1, embedding: $2) },
+        "reference-bn": { referenceWithBatchNorm(side: $0, channels: $1, embedding: $2) },
+        "vgg-bn": { vggWithBatchNorm(side: $0, channels: $1, embedding: $2) },
+    ]
+
     /// The embedding dimension (the last linear layer's outputs).
     /// - Throws: ``SimDBError`` `.invalidArgument` when the stages do not fit together.
     public func embeddingDimension() throws -> Int {

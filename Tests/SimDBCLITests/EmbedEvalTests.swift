@@ -84,7 +84,7 @@ struct EmbedEvalTests {
         #expect(report["threshold_source"] as? String == "encoder")
         // The default model brings a balanced threshold from its validation identities.
         let face = try #require(try CLI.run(["eval", directory.path("people"), "--json"]).json() as? [String: Any])
-        #expect(face["threshold_source"] as? String == "validation" && face["encoder"] as? String == "siamese-face/1")
+        #expect(face["threshold_source"] as? String == "validation" && face["encoder"] as? String == DefaultModel.identifier)
         #expect((report["rank1_1shot"] as? Double ?? 0) > 0.9)  // synthetic people are easy
         #expect(report["probes_1shot"] as? Int == 18 && report["probes_3shot"] as? Int == 6)
         let png = try Data(contentsOf: URL(fileURLWithPath: plot))

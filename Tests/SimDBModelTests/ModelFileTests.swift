@@ -34,6 +34,19 @@ struct ModelFileTests {
         #expect(throws: SimDBError.self) { try tooBig.outputShapes() }
     }
 
+    @Test("Every preset builds at 64×64 grey into a 128-d embedding; vgg-bn has 1.66 M parameters")
+    func presets() throws {
+        #expect(Set(Architecture.presets.keys) == ["reference", "reference-bn", "vgg-bn"])
+        for (name, make) in Architecture.presets {
+            let network = try make(64, 1, 128).build(seed: 1)
+            #expect(network.embeddingDimension == 128, "\(name)")
+        }
+        let vgg = try Architecture.vggWithBatchNorm().build(seed: 1)
+        let count = vgg.parameters.reduce(0) { $0 + $1.value.count }
+        // Convolutions 572,352; batch-norm scales and shifts 1,344 + 512; FC 1,048,832 + 32,896.
+        #expect(count == 1_655_936)
+    }
+
     @Test("Seeded builds are reproducible")
     func seeded() throws {
         let a = try Self.small.build(seed: 7), b = try Self.small.build(seed: 7), c = try Self.small.build(seed: 8)
