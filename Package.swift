@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "simdb", targets: ["SimDBCLI"]),
         .executable(name: "simdb-samples", targets: ["SimDBSampleImages"]),
         .executable(name: "simdb-nn-bench", targets: ["NNBench"]),
+        .executable(name: "simdb-index-bench", targets: ["IndexBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -66,6 +67,8 @@ let package = Package(
 
         // Benchmarks against peers (benchmarks/compare_nn.py runs this beside PyTorch).
         .executableTarget(name: "NNBench", dependencies: ["SimDBCore", "SimDBNN", "COpenBLAS"], path: "benchmarks/NNBench"),
+        // The HNSW graph in memory against the exact scan, on .fvecs files (benchmarks/ann_peers.py).
+        .executableTarget(name: "IndexBench", dependencies: ["SimDBCore", "SimDBIndex"], path: "benchmarks/IndexBench"),
 
         // The command line.
         .executableTarget(name: "SimDBCLI", dependencies: [

@@ -39,13 +39,7 @@ struct EmbedCommand: ParsableCommand {
         let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder)
         let batch = try pipeline.embed(files.map(ImageSource.file))
         if let fvecs {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(batch.count * (4 + 4 * batch.dimension))
-            for row in 0..<batch.count {
-                withUnsafeBytes(of: Int32(batch.dimension).littleEndian) { bytes += $0 }
-                for value in batch.vector(at: row) { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
-            }
-            try AtomicFile.write(bytes, to: fvecs)
+            try AtomicFile.write(VecsFile.fvecsBytes(batch), to: fvecs)
             print("wrote \(batch.count) \(batch.dimension)-d vectors to \(fvecs)")
         } else if output.json {
             try JSONOutput.print(files.enumerated().map { EmbeddingView(file: $1, embedding: batch.vector(at: $0)) })

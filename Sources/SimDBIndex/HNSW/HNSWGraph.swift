@@ -1,0 +1,271 @@
+import SimDBCore
+
+/// Approximate nearest-neighbour search over a hierarchical navigable small-world graph
+/// (Malkov & Yashunin, 2018), with incremental insert and real delete.
+///
+/// Each vector is a node on levels `0...L`, `L` drawn once from its id (``HNSWParameters/level(for:)``).
+/// A search descends greedily from the top node to level 1, then explores level 0 best-first
+/// keeping `efSearch` candidates. Insert links a node to neighbours chosen by the paper's
+/// heuristic (a candidate is kept only when it is closer to the new node than to every neighbour
+/// already kept), which keeps links spread over directions and clusters connected.
+///
+/// Delete is real: the slot is freed for reuse, and every node found linking to it (its own
+/// neighbours and the nodes a search for its vector visits) is relinked over the union of its
+/// and the deleted node's links. No tombstone stays behind; a rare link from a node outside that
+/// neighbourhood is skipped while the slot is free and is an ordinary long link once it is reused.
+///
+/// The algorithm is generic over where the graph lives (``HNSWGraphStorage``) and over the
+/// metric, so both are specialised and inlined.
+public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
+    /// Where the nodes live.
+    public private(set) var storage: Storage
+    /// The comparison.
+    public let metric: Metric
+    /// The graph's shape and the default `efSearch`.
+    public let parameters: HNSWParameters
+
+    /// Wraps `storage`, which must be empty or have been built with the same metric and parameters.
+    /// - Throws: ``SimDBError`` `.invalidArgument` when a parameter is out of range.
+    public init(storage: Storage, metric: Metric, parameters: HNSWParameters) throws {
+        try parameters.validate()
+        self.storage = storage
+        self.metric = metric
+        self.parameters = parameters
+    }
+
+    // MARK: Search
+
+    /// The `k` vectors closest to `query`, closest first (approximately).
+    /// - Parameters:
+    ///   - efSearch: candidates kept during the search (raised to `k`); the parameters' by default.
+    ///   - scratch: working memory to reuse between searches on one thread.
+    ///   - isIncluded: vectors for which this returns `false` are passed through but not returned.
+    /// - Throws: ``SimDBError`` `.invalidArgument` when the query's length is wrong.
+    public func search(_ query: [Float], k: Int, efSearch: Int? = nil, scratch: HNSWScratch = HNSWScratch(),
+                       where isIncluded: ((UInt64) -> Bool)? = nil) throws -> [Neighbor] {
+        guard query.count == storage.dimension else {
+            throw SimDBError(.invalidArgument,
+                "query has \(query.count) components; the index holds \(storage.dimension)-d vectors")
+        }
+        guard k > 0, let entry = storage.entryPoint else { return [] }
+        let ef = max(k, efSearch ?? parameters.efSearch)
+        return query.withUnsafeBufferPointer { q in
+            let nearest = descend(q, from: entry, above: 0)
+            let accept = isIncluded.map { filter in { (node: HNSWNode) in filter(storage.externalID(of: node)) } }
+            let found = searchLevel(q, from: [nearest], ef: ef, level: 0, scratch: scratch, accept: accept)
+            return found.prefix(k).map { Neighbor(id: storage.externalID(of: $0.node), distance: value(ofScore: $0.score)) }
+        }
+    }
+
+    // MARK: Insert
+
+    /// Adds a vector under the caller's `id` and links it into the graph.
+    /// - Throws: ``SimDBError`` `.invalidArgument` for a wrong length or an id already present, or
+    ///   what the storage throws.
+    public mutating func insert(id: UInt64, vector: [Float], scratch: HNSWScratch = HNSWScratch()) throws {
+        guard vector.count == storage.dimension else {
+            throw SimDBError(.invalidArgument, "vector has \(vector.count) components, expected \(storage.dimension)")
+        }
+        let level = parameters.level(for: id)
+        let entry = storage.entryPoint
+        let node = try vector.withUnsafeBufferPointer { try storage.addNode(externalID: id, vector: $0, level: level) }
+        guard let entry else {
+            try storage.setEntryPoint(HNSWEntryPoint(node: node, level: level))
+            return
+        }
+        // Search every level first and link afterwards: a closure that mutated the storage while
+        // a non-mutating search held it would force a copy of the whole graph.
+        var chosenByLevel: [(level: Int, chosen: [ScoredNode])] = []
+        vector.withUnsafeBufferPointer { q in
+            forEachLevel(q, from: entry, top: level, scratch: scratch) { current, found in
+                chosenByLevel.append((current, selectNeighbors(found.filter { $0.node != node }, limit: parameters.m)))
+            }
+        }
+        for (current, chosen) in chosenByLevel {
+            try storage.setNeighbors(of: node, level: current, to: chosen.map(\.node))
+            for neighbor in chosen {
+                try addLink(from: neighbor.node, to: node, score: neighbor.score, level: current)
+            }
+        }
+        if level > entry.level { try storage.setEntryPoint(HNSWEntryPoint(node: node, level: level)) }
+    }
+
+    // MARK: Delete
+
+    /// Removes the vector with the caller's `id`, relinking the nodes that pointed to it.
+    /// - Returns: whether the id was present.
+    /// - Throws: what the storage throws.
+    @discardableResult
+    public mutating func remove(id: UInt64, scratch: HNSWScratch = HNSWScratch()) throws -> Bool {
+        guard let node = storage.node(for: id) else { return false }
+        let top = storage.level(of: node)
+        let vector = storage.withVector(of: node) { Array($0) }
+        let ownLinks = (0...top).map { level in storage.withNeighbors(of: node, level: level) { Array($0) } }
+
+        // The nodes that may link to `node` on each level: its own links and what a search for its
+        // vector visits there (links in HNSW are mostly, not always, mutual).
+        var suspects = ownLinks.map(Set.init)
+        if let entry = storage.entryPoint, entry.node != node {
+            vector.withUnsafeBufferPointer { q in
+                forEachLevel(q, from: entry, top: top, scratch: scratch) { level, found in
+                    suspects[level].formUnion(found.map(\.node))
+                }
+            }
+        }
+
+        try storage.removeNode(node)
+        for level in 0...top {
+            for suspect in suspects[level] where suspect != node && isOnLevel(suspect, level) {
+                let links = storage.withNeighbors(of: suspect, level: level) { Array($0) }
+                guard links.contains(node) else { continue }
+                let pool = Set(links).union(ownLinks[level]).subtracting([node, suspect])
+                    .filter { isOnLevel($0, level) }
+                let relinked = storage.withVector(of: suspect) { origin in
+                    selectNeighbors(scored(pool, from: origin), limit: parameters.maximumLinks(atLevel: level))
+                }
+                try storage.setNeighbors(of: suspect, level: level, to: relinked.map(\.node))
+            }
+        }
+        if storage.entryPoint?.node == node { try storage.setEntryPoint(highestNode()) }
+        return true
+    }
+
+    // MARK: The algorithm's steps
+
+    /// The metric's value turned so that smaller is closer.
+    @inline(__always)
+    func score(_ query: UnsafeBufferPointer<Float>, _ node: HNSWNode) -> Float {
+        storage.withVector(of: node) { vector in
+            let value = metric.distance(query, vector)
+            return metric.direction == .smallerIsCloser ? value : -value
+        }
+    }
+
+    @inline(__always)
+    func value(ofScore score: Float) -> Float { metric.direction == .smallerIsCloser ? score : -score }
+
+    /// Greedy descent from `entry` through the levels above `level`: the node to start `level` from.
+    func descend(_ query: UnsafeBufferPointer<Float>, from entry: HNSWEntryPoint, above level: Int) -> ScoredNode {
+        var nearest = ScoredNode(score: score(query, entry.node), node: entry.node)
+        for upper in stride(from: entry.level, to: level, by: -1) {
+            nearest = closest(to: query, from: nearest, level: upper)
+        }
+        return nearest
+    }
+
+    /// The construction search: descends to `top`, then on each level from `top` (or the graph's
+    /// top, if lower) down to 0 finds `efConstruction` candidates, closest first, and hands them
+    /// to `body`; each level starts from the candidates of the level above.
+    func forEachLevel(_ query: UnsafeBufferPointer<Float>, from entry: HNSWEntryPoint, top: Int, scratch: HNSWScratch,
+                      _ body: (Int, [ScoredNode]) throws -> Void) rethrows {
+        var entries = [descend(query, from: entry, above: top)]
+        for level in stride(from: min(top, entry.level), through: 0, by: -1) {
+            let found = searchLevel(query, from: entries, ef: parameters.efConstruction, level: level,
+                                    scratch: scratch, accept: nil)
+            try body(level, found)
+            if !found.isEmpty { entries = found }
+        }
+    }
+
+    /// Whether a link leads to a live node on `level`: a slot freed by a delete may be empty, or
+    /// reused by a node that does not reach that level.
+    @inline(__always)
+    func isOnLevel(_ node: HNSWNode, _ level: Int) -> Bool {
+        storage.isLive(node) && (level == 0 || storage.level(of: node) >= level)
+    }
+
+    /// Greedy descent on one level: moves to a closer neighbour until none is closer.
+    func closest(to query: UnsafeBufferPointer<Float>, from start: ScoredNode, level: Int) -> ScoredNode {
+        var current = start
+        var moved = true
+        while moved {
+            moved = false
+            storage.withNeighbors(of: current.node, level: level) { links in
+                for link in links where isOnLevel(link, level) {
+                    let candidate = score(query, link)
+                    if candidate < current.score {
+                        current = ScoredNode(score: candidate, node: link)
+                        moved = true
+                    }
+                }
+            }
+        }
+        return current
+    }
+
+    /// Best-first search of one level keeping `ef` results; returns them closest first. Nodes
+    /// that `accept` rejects are explored but not returned.
+    func searchLevel(_ query: UnsafeBufferPointer<Float>, from entries: [ScoredNode], ef: Int, level: Int,
+                     scratch: HNSWScratch, accept: ((HNSWNode) -> Bool)?) -> [ScoredNode] {
+        scratch.beginVisit(slotLimit: storage.slotLimit)
+        for entry in entries where scratch.visit(entry.node) {
+            scratch.candidates.push(entry)
+            if accept?(entry.node) ?? true { scratch.results.push(entry) }
+        }
+        while let nearest = scratch.candidates.pop() {
+            if scratch.results.count >= ef, let worst = scratch.results.top, nearest.score > worst.score { break }
+            storage.withNeighbors(of: nearest.node, level: level) { links in
+                for link in links where scratch.visit(link) && isOnLevel(link, level) {
+                    let candidate = ScoredNode(score: score(query, link), node: link)
+                    if scratch.results.count < ef || candidate.score < scratch.results.top!.score {
+                        scratch.candidates.push(candidate)
+                        guard accept?(link) ?? true else { continue }
+                        scratch.results.push(candidate)
+                        if scratch.results.count > ef { scratch.results.pop() }
+                    }
+                }
+            }
+        }
+        return scratch.results.items.sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+    }
+
+    /// The paper's heuristic: walking `candidates` closest first, keep one only when it is closer
+    /// to the origin than to every candidate already kept.
+    func selectNeighbors(_ candidates: [ScoredNode], limit: Int) -> [ScoredNode] {
+        var chosen: [ScoredNode] = []
+        chosen.reserveCapacity(limit)
+        for candidate in candidates {
+            if chosen.count >= limit { break }
+            let diverse = storage.withVector(of: candidate.node) { vector in
+                chosen.allSatisfy { kept in score(vector, kept.node) >= candidate.score }
+            }
+            if diverse { chosen.append(candidate) }
+        }
+        return chosen
+    }
+
+    /// `nodes` scored from `origin`, closest first.
+    func scored(_ nodes: some Sequence<HNSWNode>, from origin: UnsafeBufferPointer<Float>) -> [ScoredNode] {
+        nodes.map { ScoredNode(score: score(origin, $0), node: $0) }.sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+    }
+
+    /// Links `origin` to `target` on `level`, re-selecting `origin`'s links when it has too many.
+    mutating func addLink(from origin: HNSWNode, to target: HNSWNode, score targetScore: Float, level: Int) throws {
+        var links = storage.withNeighbors(of: origin, level: level) { Array($0) }
+        guard !links.contains(target) else { return }
+        let limit = parameters.maximumLinks(atLevel: level)
+        if links.count < limit {
+            links.append(target)
+            try storage.setNeighbors(of: origin, level: level, to: links)
+            return
+        }
+        let pool = links.filter { isOnLevel($0, level) }
+        let candidates = storage.withVector(of: origin) { vector in
+            (scored(pool, from: vector) + [ScoredNode(score: targetScore, node: target)])
+                .sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+        }
+        try storage.setNeighbors(of: origin, level: level, to: selectNeighbors(candidates, limit: limit).map(\.node))
+    }
+
+    /// The live node on the highest level (the lowest slot among equals), or `nil` when none is live.
+    func highestNode() -> HNSWEntryPoint? {
+        var best: HNSWEntryPoint?
+        for slot in 0..<storage.slotLimit {
+            let node = HNSWNode(slot)
+            guard storage.isLive(node) else { continue }
+            let level = storage.level(of: node)
+            if level > best?.level ?? -1 { best = HNSWEntryPoint(node: node, level: level) }
+        }
+        return best
+    }
+}

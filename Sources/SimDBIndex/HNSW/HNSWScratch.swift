@@ -1,0 +1,93 @@
+/// A node with its score: the metric's value turned so that smaller is always closer.
+struct ScoredNode {
+    var score: Float
+    var node: HNSWNode
+}
+
+/// A binary heap of scored nodes with the closest (`.closestFirst`) or the farthest on top.
+struct ScoredHeap {
+    enum Order { case closestFirst, farthestFirst }
+    let order: Order
+    private(set) var items: [ScoredNode] = []
+
+    init(_ order: Order, capacity: Int) {
+        self.order = order
+        items.reserveCapacity(capacity)
+    }
+
+    var count: Int { items.count }
+    var isEmpty: Bool { items.isEmpty }
+    var top: ScoredNode? { items.first }
+
+    @inline(__always)
+    private func above(_ a: ScoredNode, _ b: ScoredNode) -> Bool {
+        if a.score != b.score { return order == .closestFirst ? a.score < b.score : a.score > b.score }
+        return order == .closestFirst ? a.node < b.node : a.node > b.node
+    }
+
+    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+
+    mutating func push(_ item: ScoredNode) {
+        items.append(item)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard above(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    @discardableResult
+    mutating func pop() -> ScoredNode? {
+        guard let first = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < items.count, above(items[left], items[best]) { best = left }
+                if right < items.count, above(items[right], items[best]) { best = right }
+                if best == parent { break }
+                items.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return first
+    }
+}
+
+/// The working memory of one search: a visited set stamped by generation (cleared in O(1)) and
+/// the two heaps. Reuse one per thread; it is not safe to share between concurrent searches.
+public final class HNSWScratch {
+    private var stamps: [UInt32] = []
+    private var generation: UInt32 = 0
+    var candidates = ScoredHeap(.closestFirst, capacity: 256)
+    var results = ScoredHeap(.farthestFirst, capacity: 256)
+
+    /// Creates empty working memory; it grows to the graph it is used on.
+    public init() {}
+
+    /// Forgets every visit and makes room for slots below `slotLimit`.
+    func beginVisit(slotLimit: Int) {
+        if stamps.count < slotLimit { stamps.append(contentsOf: repeatElement(0, count: slotLimit - stamps.count)) }
+        generation &+= 1
+        if generation == 0 {
+            for index in stamps.indices { stamps[index] = 0 }
+            generation = 1
+        }
+        candidates.removeAll()
+        results.removeAll()
+    }
+
+    /// Marks `node` visited; returns whether it was new.
+    @inline(__always)
+    func visit(_ node: HNSWNode) -> Bool {
+        let index = Int(node)
+        if stamps[index] == generation { return false }
+        stamps[index] = generation
+        return true
+    }
+}
