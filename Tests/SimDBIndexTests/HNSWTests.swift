@@ -63,11 +63,10 @@ struct HNSWTests {
             let node = HNSWNode(slot)
             highest = max(highest, storage.level(of: node))
             for level in 0...storage.level(of: node) {
-                storage.withNeighbors(of: node, level: level) { links in
-                    #expect(links.count <= graph.parameters.maximumLinks(atLevel: level))
-                    #expect(!links.contains(node))
-                    #expect(links.allSatisfy { Int($0) < storage.slotLimit })
-                }
+                let links = storage.neighbors(of: node, level: level)
+                #expect(links.count <= graph.parameters.maximumLinks(atLevel: level))
+                #expect(!links.contains(node))
+                #expect(links.allSatisfy { Int($0) < storage.slotLimit })
             }
         }
         #expect(storage.entryPoint?.level ?? -1 == highest)

@@ -99,8 +99,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     public mutating func remove(id: UInt64, scratch: HNSWScratch = HNSWScratch()) throws -> Bool {
         guard let node = storage.node(for: id) else { return false }
         let top = storage.level(of: node)
-        let vector = storage.withVector(of: node) { Array($0) }
-        let ownLinks = (0...top).map { level in storage.withNeighbors(of: node, level: level) { Array($0) } }
+        let vector = Array(storage.vector(of: node))
+        let ownLinks = (0...top).map { level in Array(storage.neighbors(of: node, level: level)) }
 
         // The nodes that may link to `node` on each level: its own links and what a search for its
         // vector visits there (links in HNSW are mostly, not always, mutual).
@@ -116,13 +116,12 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         try storage.removeNode(node)
         for level in 0...top {
             for suspect in suspects[level] where suspect != node && isOnLevel(suspect, level) {
-                let links = storage.withNeighbors(of: suspect, level: level) { Array($0) }
+                let links = Array(storage.neighbors(of: suspect, level: level))
                 guard links.contains(node) else { continue }
                 let pool = Set(links).union(ownLinks[level]).subtracting([node, suspect])
                     .filter { isOnLevel($0, level) }
-                let relinked = storage.withVector(of: suspect) { origin in
-                    selectNeighbors(scored(pool, from: origin), limit: parameters.maximumLinks(atLevel: level))
-                }
+                let relinked = selectNeighbors(scored(pool, from: storage.vector(of: suspect)),
+                                               limit: parameters.maximumLinks(atLevel: level))
                 try storage.setNeighbors(of: suspect, level: level, to: relinked.map(\.node))
             }
         }
@@ -135,10 +134,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// The metric's value turned so that smaller is closer.
     @inline(__always)
     func score(_ query: UnsafeBufferPointer<Float>, _ node: HNSWNode) -> Float {
-        storage.withVector(of: node) { vector in
-            let value = metric.distance(query, vector)
-            return metric.direction == .smallerIsCloser ? value : -value
-        }
+        let value = metric.distance(query, storage.vector(of: node))
+        return metric.direction == .smallerIsCloser ? value : -value
     }
 
     @inline(__always)
@@ -180,13 +177,11 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         var moved = true
         while moved {
             moved = false
-            storage.withNeighbors(of: current.node, level: level) { links in
-                for link in links where isOnLevel(link, level) {
-                    let candidate = score(query, link)
-                    if candidate < current.score {
-                        current = ScoredNode(score: candidate, node: link)
-                        moved = true
-                    }
+            for link in storage.neighbors(of: current.node, level: level) where isOnLevel(link, level) {
+                let candidate = score(query, link)
+                if candidate < current.score {
+                    current = ScoredNode(score: candidate, node: link)
+                    moved = true
                 }
             }
         }
@@ -198,25 +193,33 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     func searchLevel(_ query: UnsafeBufferPointer<Float>, from entries: [ScoredNode], ef: Int, level: Int,
                      scratch: HNSWScratch, accept: ((HNSWNode) -> Bool)?) -> [ScoredNode] {
         scratch.beginVisit(slotLimit: storage.slotLimit)
-        for entry in entries where scratch.visit(entry.node) {
-            scratch.candidates.push(entry)
-            if accept?(entry.node) ?? true { scratch.results.push(entry) }
+        // The heaps are moved out of the scratch for the loop (no class access per step) and back.
+        var candidates = ScoredHeap(.closestFirst, capacity: 0), results = ScoredHeap(.farthestFirst, capacity: 0)
+        swap(&candidates, &scratch.candidates)
+        swap(&results, &scratch.results)
+        candidates.removeAll()
+        results.removeAll()
+        defer {
+            swap(&candidates, &scratch.candidates)
+            swap(&results, &scratch.results)
         }
-        while let nearest = scratch.candidates.pop() {
-            if scratch.results.count >= ef, let worst = scratch.results.top, nearest.score > worst.score { break }
-            storage.withNeighbors(of: nearest.node, level: level) { links in
-                for link in links where scratch.visit(link) && isOnLevel(link, level) {
-                    let candidate = ScoredNode(score: score(query, link), node: link)
-                    if scratch.results.count < ef || candidate.score < scratch.results.top!.score {
-                        scratch.candidates.push(candidate)
-                        guard accept?(link) ?? true else { continue }
-                        scratch.results.push(candidate)
-                        if scratch.results.count > ef { scratch.results.pop() }
-                    }
+        for entry in entries where scratch.visit(entry.node) {
+            candidates.push(entry)
+            if accept?(entry.node) ?? true { results.push(entry) }
+        }
+        while let nearest = candidates.pop() {
+            if results.count >= ef, let worst = results.top, nearest.score > worst.score { break }
+            for link in storage.neighbors(of: nearest.node, level: level) where scratch.visit(link) && isOnLevel(link, level) {
+                let candidate = ScoredNode(score: score(query, link), node: link)
+                if results.count < ef || candidate.score < results.top!.score {
+                    candidates.push(candidate)
+                    guard accept?(link) ?? true else { continue }
+                    results.push(candidate)
+                    if results.count > ef { results.pop() }
                 }
             }
         }
-        return scratch.results.items.sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+        return results.items.sorted { ($0.score, $0.node) < ($1.score, $1.node) }
     }
 
     /// The paper's heuristic: walking `candidates` closest first, keep one only when it is closer
@@ -226,9 +229,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         chosen.reserveCapacity(limit)
         for candidate in candidates {
             if chosen.count >= limit { break }
-            let diverse = storage.withVector(of: candidate.node) { vector in
-                chosen.allSatisfy { kept in score(vector, kept.node) >= candidate.score }
-            }
+            let vector = storage.vector(of: candidate.node)
+            let diverse = chosen.allSatisfy { kept in score(vector, kept.node) >= candidate.score }
             if diverse { chosen.append(candidate) }
         }
         return chosen
@@ -241,7 +243,7 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
 
     /// Links `origin` to `target` on `level`, re-selecting `origin`'s links when it has too many.
     mutating func addLink(from origin: HNSWNode, to target: HNSWNode, score targetScore: Float, level: Int) throws {
-        var links = storage.withNeighbors(of: origin, level: level) { Array($0) }
+        var links = Array(storage.neighbors(of: origin, level: level))
         guard !links.contains(target) else { return }
         let limit = parameters.maximumLinks(atLevel: level)
         if links.count < limit {
@@ -250,10 +252,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
             return
         }
         let pool = links.filter { isOnLevel($0, level) }
-        let candidates = storage.withVector(of: origin) { vector in
-            (scored(pool, from: vector) + [ScoredNode(score: targetScore, node: target)])
-                .sorted { ($0.score, $0.node) < ($1.score, $1.node) }
-        }
+        let candidates = (scored(pool, from: storage.vector(of: origin)) + [ScoredNode(score: targetScore, node: target)])
+            .sorted { ($0.score, $0.node) < ($1.score, $1.node) }
         try storage.setNeighbors(of: origin, level: level, to: selectNeighbors(candidates, limit: limit).map(\.node))
     }
 

@@ -21,8 +21,9 @@ public struct HNSWEntryPoint: Codable, Equatable, Sendable {
 ///
 /// The algorithm is written once against this protocol; ``InMemoryHNSWStorage`` keeps a graph in
 /// process memory, and a store keeps one inside its write transaction, so the graph can never be
-/// out of step with the vectors it indexes. Pointers handed to the closures are valid only during
-/// the call, and only until the storage is next mutated.
+/// out of step with the vectors it indexes. Vectors and links are handed out as pointers into the
+/// storage (a memory map, or process memory), not copied; they stay valid until the storage is
+/// next mutated, and the graph never holds one across a mutation.
 public protocol HNSWGraphStorage {
     /// The length of every vector.
     var dimension: Int { get }
@@ -39,10 +40,10 @@ public protocol HNSWGraphStorage {
     func externalID(of node: HNSWNode) -> UInt64
     /// The highest level `node` is linked on.
     func level(of node: HNSWNode) -> Int
-    /// Calls `body` with the vector at `node`.
-    func withVector<R>(of node: HNSWNode, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
-    /// Calls `body` with the links of `node` on `level` (`level ≤ level(of: node)`).
-    func withNeighbors<R>(of node: HNSWNode, level: Int, _ body: (UnsafeBufferPointer<HNSWNode>) throws -> R) rethrows -> R
+    /// The vector at `node`, in place.
+    func vector(of node: HNSWNode) -> UnsafeBufferPointer<Float>
+    /// The links of `node` on `level` (`level ≤ level(of: node)`), in place.
+    func neighbors(of node: HNSWNode, level: Int) -> UnsafeBufferPointer<HNSWNode>
 
     /// Stores a vector in a free slot with no links, on levels `0...level`, and returns the slot.
     /// - Throws: ``SimDBError`` when the storage fails or is full.

@@ -62,7 +62,8 @@ struct ScoredHeap {
 /// The working memory of one search: a visited set stamped by generation (cleared in O(1)) and
 /// the two heaps. Reuse one per thread; it is not safe to share between concurrent searches.
 public final class HNSWScratch {
-    private var stamps: [UInt32] = []
+    private var stamps = UnsafeMutablePointer<UInt32>.allocate(capacity: 0)
+    private var stampCapacity = 0
     private var generation: UInt32 = 0
     var candidates = ScoredHeap(.closestFirst, capacity: 256)
     var results = ScoredHeap(.farthestFirst, capacity: 256)
@@ -70,24 +71,32 @@ public final class HNSWScratch {
     /// Creates empty working memory; it grows to the graph it is used on.
     public init() {}
 
+    deinit { stamps.deallocate() }
+
     /// Forgets every visit and makes room for slots below `slotLimit`.
     func beginVisit(slotLimit: Int) {
-        if stamps.count < slotLimit { stamps.append(contentsOf: repeatElement(0, count: slotLimit - stamps.count)) }
+        if stampCapacity < slotLimit {
+            let capacity = max(slotLimit, 2 * stampCapacity)
+            let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+            grown.update(from: stamps, count: stampCapacity)
+            (grown + stampCapacity).initialize(repeating: 0, count: capacity - stampCapacity)
+            stamps.deallocate()
+            stamps = grown
+            stampCapacity = capacity
+        }
         generation &+= 1
         if generation == 0 {
-            for index in stamps.indices { stamps[index] = 0 }
+            stamps.update(repeating: 0, count: stampCapacity)
             generation = 1
         }
-        candidates.removeAll()
-        results.removeAll()
     }
 
     /// Marks `node` visited; returns whether it was new.
     @inline(__always)
     func visit(_ node: HNSWNode) -> Bool {
-        let index = Int(node)
-        if stamps[index] == generation { return false }
-        stamps[index] = generation
+        let slot = stamps + Int(node)
+        if slot.pointee == generation { return false }
+        slot.pointee = generation
         return true
     }
 }
