@@ -24,8 +24,10 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        // Value types and extension points; depends on nothing.
-        .target(name: "SimDBCore"),
+        // AVX2 + FMA vector kernels, chosen at run time (see the header for why they are C).
+        .target(name: "CSimDBKernels"),
+        // Value types and extension points; depends only on the kernels above.
+        .target(name: "SimDBCore", dependencies: ["CSimDBKernels"]),
         .target(name: "SimDBImageIO", dependencies: ["SimDBCore", "CPNG", "CTurboJPEG"]),
         .target(name: "SimDBStorage", dependencies: ["SimDBCore", "CLMDB"]),
         .target(name: "SimDBIndex", dependencies: ["SimDBCore"]),

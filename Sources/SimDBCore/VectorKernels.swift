@@ -1,15 +1,25 @@
+import CSimDBKernels
+
 /// SIMD kernels behind the built-in metrics.
 ///
 /// Eight lanes at a time with `acc += a * b` (which compiles to vector multiply-add; the
 /// `addingProduct` spelling becomes a slow per-lane call on x86-64 without `-target-cpu`), then a
 /// scalar tail. Unaligned loads, so any `Float` buffer works.
 public enum VectorKernels {
+    /// Whether this CPU runs the AVX2 + FMA kernels of `CSimDBKernels` (x86-64 only). Swift
+    /// code is compiled for baseline x86-64 (SSE2), so on such CPUs `squaredL2` and `dot` call
+    /// the C kernels, which carry their own target attribute, for vectors of 16 or more values.
+    public static let hasAVX2: Bool = simdb_kernels_have_avx2() != 0
+
     /// `Σ aᵢ bᵢ`.
     @inlinable
     public static func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
         precondition(a.count == b.count, "vectors differ in length")
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
         let n = a.count
+        #if arch(x86_64)
+        if n >= 16, hasAVX2 { return simdb_dot_avx2(pa, pb, n) }
+        #endif
         let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0
@@ -39,6 +49,9 @@ public enum VectorKernels {
         precondition(a.count == b.count, "vectors differ in length")
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
         let n = a.count
+        #if arch(x86_64)
+        if n >= 16, hasAVX2 { return simdb_squared_l2_avx2(pa, pb, n) }
+        #endif
         let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0

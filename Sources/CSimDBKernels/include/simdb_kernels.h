@@ -1,0 +1,22 @@
+// Vector kernels with AVX2 + FMA, chosen at run time, for x86-64 hosts.
+//
+// SwiftPM compiles Swift for the baseline x86-64 (SSE2), and a package cannot ask for more
+// without unsafe flags, which would keep it from being used as a dependency. These functions
+// carry their own target attribute instead, and `simdb_kernels_have_avx2()` says whether this
+// CPU can run them. Swift's VectorKernels call them when it can and use its own SIMD code
+// otherwise (and on other architectures).
+#ifndef SIMDB_KERNELS_H
+#define SIMDB_KERNELS_H
+
+#include <stddef.h>
+
+/// 1 when the CPU supports AVX2 and FMA (the functions below may be called), else 0.
+int simdb_kernels_have_avx2(void);
+
+/// Σ (aᵢ − bᵢ)², AVX2 + FMA. Call only when simdb_kernels_have_avx2() is 1.
+float simdb_squared_l2_avx2(const float *a, const float *b, size_t n);
+
+/// Σ aᵢ bᵢ, AVX2 + FMA. Call only when simdb_kernels_have_avx2() is 1.
+float simdb_dot_avx2(const float *a, const float *b, size_t n);
+
+#endif
