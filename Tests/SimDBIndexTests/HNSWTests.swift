@@ -154,6 +154,20 @@ struct HNSWTests {
         #expect(throws: SimDBError.self) { try HNSWParameters(efSearch: 0).validate() }
     }
 
+    @Test("the same inserts build the same graph, link for link")
+    func deterministic() throws {
+        let rows = clusteredVectors(count: 800, dimension: 16, clusters: 8, seed: 13)
+        let a = try Self.build(rows), b = try Self.build(rows)
+        #expect(a.storage.entryPoint == b.storage.entryPoint)
+        for slot in 0..<a.storage.slotLimit {
+            let node = HNSWNode(slot)
+            #expect(a.storage.level(of: node) == b.storage.level(of: node))
+            for level in 0...a.storage.level(of: node) {
+                #expect(Array(a.storage.neighbors(of: node, level: level)) == Array(b.storage.neighbors(of: node, level: level)))
+            }
+        }
+    }
+
     @Test("levels come from the id: about one node in m above level 0, the same every time")
     func levels() {
         let parameters = HNSWParameters(m: 16)
