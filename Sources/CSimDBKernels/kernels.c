@@ -3,13 +3,10 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// Called once: Swift keeps the answer in VectorKernels.hasAVX2.
 int simdb_kernels_have_avx2(void) {
-    static int cached = -1;  // a benign race: every thread computes the same value
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
 __attribute__((target("avx2,fma")))

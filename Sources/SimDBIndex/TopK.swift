@@ -23,7 +23,7 @@ public struct TopK {
 
     /// Whether `a` ranks after `b` (is farther, or equally far with a larger id).
     @inline(__always)
-    private func ranksAfter(_ a: Neighbor, _ b: Neighbor) -> Bool {
+    private static func ranksAfter(_ a: Neighbor, _ b: Neighbor, _ direction: MetricDirection) -> Bool {
         if a.distance != b.distance { return direction.isCloser(b.distance, than: a.distance) }
         return a.id > b.id
     }
@@ -37,40 +37,18 @@ public struct TopK {
     /// Offers one hit.
     public mutating func offer(_ hit: Neighbor) {
         guard k > 0, !hit.distance.isNaN else { return }
+        let direction = direction
         if heap.count < k {
             heap.append(hit)
-            siftUp(heap.count - 1)
-        } else if ranksAfter(heap[0], hit) {
+            heap.siftUp(heap.count - 1) { Self.ranksAfter($0, $1, direction) }
+        } else if Self.ranksAfter(heap[0], hit, direction) {
             heap[0] = hit
-            siftDown(0)
+            heap.siftDown(0) { Self.ranksAfter($0, $1, direction) }
         }
     }
 
     /// The kept hits, closest first.
     public func sorted() -> [Neighbor] {
-        heap.sorted { ranksAfter($1, $0) }
-    }
-
-    private mutating func siftUp(_ index: Int) {
-        var child = index
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard ranksAfter(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ index: Int) {
-        var parent = index
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var largest = parent
-            if left < heap.count, ranksAfter(heap[left], heap[largest]) { largest = left }
-            if right < heap.count, ranksAfter(heap[right], heap[largest]) { largest = right }
-            if largest == parent { return }
-            heap.swapAt(parent, largest)
-            parent = largest
-        }
+        heap.sorted { Self.ranksAfter($1, $0, direction) }
     }
 }

@@ -15,7 +15,8 @@ import SimDBCore
 /// neighbourhood is skipped while the slot is free and is an ordinary long link once it is reused.
 ///
 /// The algorithm is generic over where the graph lives (``HNSWGraphStorage``) and over the
-/// metric, so both are specialised and inlined.
+/// metric. Within this module both are specialised; a caller in another module runs the generic
+/// code through witness tables (docs/index.md measures what that costs).
 public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// Where the nodes live.
     public private(set) var storage: Storage
@@ -73,8 +74,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
             try storage.setEntryPoint(HNSWEntryPoint(node: node, level: level))
             return
         }
-        // Search every level first and link afterwards: a closure that mutated the storage while
-        // a non-mutating search held it would force a copy of the whole graph.
+        // Search every level first and link afterwards: with a value-type storage, a closure that
+        // mutated it during a non-mutating search would force a copy of the whole graph.
         var chosenByLevel: [(level: Int, chosen: [ScoredNode])] = []
         vector.withUnsafeBufferPointer { q in
             forEachLevel(q, from: entry, top: level, scratch: scratch) { current, found in
@@ -84,7 +85,7 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         for (current, chosen) in chosenByLevel {
             try storage.setNeighbors(of: node, level: current, to: chosen.map(\.node))
             for neighbor in chosen {
-                try addLink(from: neighbor.node, to: node, score: neighbor.score, level: current)
+                try addLink(from: neighbor.node, to: node, level: current)
             }
         }
         if level > entry.level { try storage.setEntryPoint(HNSWEntryPoint(node: node, level: level)) }
@@ -115,11 +116,11 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
 
         try storage.removeNode(node)
         for level in 0...top {
-            for suspect in suspects[level] where suspect != node && isOnLevel(suspect, level) {
+            // `node` is no longer live, so `isOnLevel` leaves it out of both loops.
+            for suspect in suspects[level] where isOnLevel(suspect, level) {
                 let links = Array(storage.neighbors(of: suspect, level: level))
                 guard links.contains(node) else { continue }
-                let pool = Set(links).union(ownLinks[level]).subtracting([node, suspect])
-                    .filter { isOnLevel($0, level) }
+                let pool = Set(links).union(ownLinks[level]).filter { $0 != suspect && isOnLevel($0, level) }
                 let relinked = selectNeighbors(scored(pool, from: storage.vector(of: suspect)),
                                                limit: parameters.maximumLinks(atLevel: level))
                 try storage.setNeighbors(of: suspect, level: level, to: relinked.map(\.node))
@@ -219,7 +220,7 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
                 }
             }
         }
-        return results.items.sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+        return results.items.sorted()
     }
 
     /// The paper's heuristic: walking `candidates` closest first, keep one only when it is closer
@@ -238,11 +239,11 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
 
     /// `nodes` scored from `origin`, closest first.
     func scored(_ nodes: some Sequence<HNSWNode>, from origin: UnsafeBufferPointer<Float>) -> [ScoredNode] {
-        nodes.map { ScoredNode(score: score(origin, $0), node: $0) }.sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+        nodes.map { ScoredNode(score: score(origin, $0), node: $0) }.sorted()
     }
 
     /// Links `origin` to `target` on `level`, re-selecting `origin`'s links when it has too many.
-    mutating func addLink(from origin: HNSWNode, to target: HNSWNode, score targetScore: Float, level: Int) throws {
+    mutating func addLink(from origin: HNSWNode, to target: HNSWNode, level: Int) throws {
         var links = Array(storage.neighbors(of: origin, level: level))
         guard !links.contains(target) else { return }
         let limit = parameters.maximumLinks(atLevel: level)
@@ -251,9 +252,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
             try storage.setNeighbors(of: origin, level: level, to: links)
             return
         }
-        let pool = links.filter { isOnLevel($0, level) }
-        let candidates = (scored(pool, from: storage.vector(of: origin)) + [ScoredNode(score: targetScore, node: target)])
-            .sorted { ($0.score, $0.node) < ($1.score, $1.node) }
+        let pool = links.filter { isOnLevel($0, level) } + [target]
+        let candidates = scored(pool, from: storage.vector(of: origin))
         try storage.setNeighbors(of: origin, level: level, to: selectNeighbors(candidates, limit: limit).map(\.node))
     }
 

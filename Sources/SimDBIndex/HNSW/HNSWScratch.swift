@@ -1,7 +1,12 @@
-/// A node with its score: the metric's value turned so that smaller is always closer.
-struct ScoredNode {
+/// A node with its score: the metric's value turned so that smaller is always closer. Ordered
+/// by score, then by slot, so every choice the graph makes is deterministic.
+struct ScoredNode: Comparable {
     var score: Float
     var node: HNSWNode
+
+    static func < (a: ScoredNode, b: ScoredNode) -> Bool {
+        a.score != b.score ? a.score < b.score : a.node < b.node
+    }
 }
 
 /// A binary heap of scored nodes with the closest (`.closestFirst`) or the farthest on top.
@@ -16,26 +21,14 @@ struct ScoredHeap {
     }
 
     var count: Int { items.count }
-    var isEmpty: Bool { items.isEmpty }
     var top: ScoredNode? { items.first }
-
-    @inline(__always)
-    private func above(_ a: ScoredNode, _ b: ScoredNode) -> Bool {
-        if a.score != b.score { return order == .closestFirst ? a.score < b.score : a.score > b.score }
-        return order == .closestFirst ? a.node < b.node : a.node > b.node
-    }
 
     mutating func removeAll() { items.removeAll(keepingCapacity: true) }
 
     mutating func push(_ item: ScoredNode) {
         items.append(item)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard above(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
+        let order = order
+        items.siftUp(items.count - 1) { order == .closestFirst ? $0 < $1 : $1 < $0 }
     }
 
     @discardableResult
@@ -44,16 +37,8 @@ struct ScoredHeap {
         let last = items.removeLast()
         if !items.isEmpty {
             items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1, right = left + 1
-                var best = parent
-                if left < items.count, above(items[left], items[best]) { best = left }
-                if right < items.count, above(items[right], items[best]) { best = right }
-                if best == parent { break }
-                items.swapAt(parent, best)
-                parent = best
-            }
+            let order = order
+            items.siftDown(0) { order == .closestFirst ? $0 < $1 : $1 < $0 }
         }
         return first
     }
