@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "SimDBCore", dependencies: ["CSimDBKernels"]),
         .target(name: "SimDBImageIO", dependencies: ["SimDBCore", "CPNG", "CTurboJPEG"]),
         .target(name: "SimDBStorage", dependencies: ["SimDBCore", "CLMDB"]),
-        .target(name: "SimDBIndex", dependencies: ["SimDBCore"]),
+        .target(name: "SimDBIndex", dependencies: ["SimDBCore", "SimDBStorage"]),
         .target(name: "SimDBCatalog", dependencies: [
             "SimDBCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "SimDBCoreTests", dependencies: ["SimDBCore"]),
         .testTarget(name: "SimDBImageIOTests", dependencies: ["SimDBImageIO", "CTurboJPEG", "SimDBTestSupport"]),
         .testTarget(name: "SimDBStorageTests", dependencies: ["SimDBStorage"]),
-        .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex"]),
+        .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex", "SimDBStorage"]),
         .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog", "SimDBTestSupport"]),
         .testTarget(name: "SimDBNNTests", dependencies: ["SimDBNN"]),
         .testTarget(name: "SimDBModelTests", dependencies: ["SimDBModel"]),

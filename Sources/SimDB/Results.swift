@@ -58,6 +58,9 @@ public struct QueryResult: Sendable, Codable, Equatable {
     public var metric: String
     /// The encoder identifier.
     public var encoder: String
+    /// How the ranking was found: `exact` (every template compared) or `hnsw` (the graph index,
+    /// approximate).
+    public var search: SearchMethod
 }
 
 /// The answer to "is this Alice?" or "are these the same person?".

@@ -7,16 +7,19 @@ import SimDBIndex
 extension Store {
     /// Identifies the person in an image: the `k` closest enrolled people and an open-set decision.
     ///
-    /// Exact search over every template with the store's metric; each person is represented by
-    /// their closest template. The decision is a match only when the closest person passes the
+    /// Each person is represented by their closest template. Small stores are scanned (exact);
+    /// from the index's threshold on, the HNSW graph answers (approximate) unless
+    /// `options.exact` asks for a scan; the result says which (`search`). The decision is a match only when the closest person passes the
     /// threshold; otherwise it is `unknown` (the ranking is still returned).
     /// - Parameters:
     ///   - image: the probe.
     ///   - k: how many people to return, at least 1.
     ///   - threshold: the decision threshold; the encoder's calibrated default when `nil`.
+    ///   - options: exact or approximate search, the graph's `efSearch`.
     /// - Throws: ``SimDBError``: `.badImage` / `.imageTooLarge` naming the image, `.invalidArgument`
-    ///   for `k < 1` or when no threshold is known.
-    public func query(_ image: ImageSource, k: Int = 5, threshold: Float? = nil) throws -> QueryResult {
+    ///   for `k < 1`, an `efSearch` out of range, or when no threshold is known.
+    public func query(_ image: ImageSource, k: Int = 5, threshold: Float? = nil,
+                      options: SearchOptions = SearchOptions()) throws -> QueryResult {
         try audited("query") { entry, _ in
             guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
             let probe = try pipeline.load(image)
@@ -24,9 +27,7 @@ extension Store {
             let vector = try pipeline.embed([probe]).vector(at: 0)
             let threshold = try resolvedThreshold(threshold)
             let owners = try catalog.templateOwners()
-            let hits = try vectors.read { reader in
-                try FlatIndex.searchGroups(vector, in: reader, metric: metric, k: k) { owners[$0] }
-            }
+            let (hits, method) = try index.searchGroups(vector, k: k, options: options) { owners[$0] }
             var results: [PersonMatch] = []
             for (index, hit) in hits.enumerated() {
                 let name = try catalog.person(hit.group)?.displayName
@@ -41,7 +42,9 @@ extension Store {
             entry.distance = best.map { Double($0.distance) }
             entry.decision = match ? "match" : "unknown"
             entry.threshold = Double(threshold)
-            return QueryResult(results: results, decision: decision, metric: info.metric, encoder: info.encoder)
+            entry.detail = "search \(method.rawValue)"
+            return QueryResult(results: results, decision: decision, metric: info.metric, encoder: info.encoder,
+                               search: method)
         }
     }
 

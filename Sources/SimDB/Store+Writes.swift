@@ -73,7 +73,7 @@ extension Store {
                                                      metadata: enrollment.metadata, templates: drafts)
             let vectorIds = ids.map { UInt64($0) }
             do {
-                try vectors.put(ids: vectorIds, vectors: batch)
+                try index.put(ids: vectorIds, vectors: batch)
                 entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")" + (created ? ", new person" : "")
                 entry.durationMs = elapsed()
                 try catalog.finish(intent: intent, audit: entry)
@@ -81,7 +81,7 @@ extension Store {
                 // Undo what reached the stores, so a reported failure has no effect; the refusal's
                 // audit row is written by `audited`. Should the undo fail too, the vectors decide:
                 // recovery completes the add if they are all in LMDB and undoes it otherwise.
-                try? vectors.remove(ids: vectorIds)
+                try? index.remove(ids: vectorIds)
                 _ = try? catalog.finish(intent: intent, undo: true, audit: nil)
                 throw error
             }
@@ -103,7 +103,7 @@ extension Store {
                 }
                 let vectorIds = ids.map { UInt64($0) }
                 do {
-                    try vectors.remove(ids: vectorIds)
+                    try index.remove(ids: vectorIds)
                     entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")"
                     entry.durationMs = elapsed()
                     try catalog.finish(intent: intent, audit: entry)
@@ -148,12 +148,12 @@ extension Store {
                     entry.detail = "add of \(ids.count) templates completed"
                     try catalog.finish(intent: intentId, audit: entry)
                 } else {
-                    try vectors.remove(ids: vectorIds)
+                    try index.remove(ids: vectorIds)
                     entry.detail = "add of \(ids.count) templates undone"
                     try catalog.finish(intent: intentId, undo: true, audit: entry)
                 }
             case .remove:
-                try vectors.remove(ids: vectorIds)
+                try index.remove(ids: vectorIds)
                 entry.detail = "remove of \(ids.count) templates completed"
                 try catalog.finish(intent: intentId, audit: entry)
             }

@@ -4,6 +4,7 @@ import PixelsEncoder
 import SimDBCatalog
 import SimDBCore
 import SimDBImageIO
+import SimDBIndex
 import SimDBStorage
 
 /// An open simdb store: the library's entry point.
@@ -78,6 +79,8 @@ public final class Store: Sendable {
     public let pipeline: EmbeddingPipeline
     let catalog: Catalog
     let vectors: VectorStore
+    /// The vectors with their index: every vector write goes through it.
+    let index: IndexedVectorStore
     let writerLock: WriterLock
     let logger: Logger
 
@@ -122,7 +125,8 @@ public final class Store: Sendable {
             throw SimDBError(.corruptStore,
                 "\(path): store records \(info.dimension)-d vectors but encoder \(info.encoder) makes \(encoder.dimension)-d ones")
         }
-        metric = try options.registry.metric(info.metric)
+        let metric = try options.registry.metric(info.metric)
+        self.metric = metric
         let vectorsPath = Self.file(path, Self.vectorsFileName)
         // A store killed while being created may lack its vector file; one with templates may not.
         if try VectorStore.readHeader(path: vectorsPath) == nil, try catalog.templateRowCount() > 0 {
@@ -130,6 +134,7 @@ public final class Store: Sendable {
                 "\(vectorsPath): missing or empty, but the catalog lists templates; restore the store from a backup")
         }
         vectors = try VectorStore(path: vectorsPath, dimension: info.dimension, encoderIdentifier: info.encoder)
+        index = IndexedVectorStore(store: vectors, metric: metric)
         pipeline = EmbeddingPipeline(encoder: encoder, decoder: options.decoder)
         actor = options.actor ?? Self.currentUser()
         writerLock = WriterLock(path: Self.file(path, Self.lockFileName))

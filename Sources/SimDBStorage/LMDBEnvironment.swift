@@ -49,6 +49,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private let fileID: EnvironmentRegistry.FileID
     private let sizeLock = NSLock()
     private var cachedMapSize: Int
+    private var cachedMapGeneration = 0
 
     /// Opens (and, unless `readOnly`, creates) the environment file at `path`.
     ///
@@ -164,11 +165,20 @@ public final class LMDBEnvironment: @unchecked Sendable {
         sizeLock.withLock { cachedMapSize }
     }
 
+    /// Counts the map's moves: it changes whenever this process remaps the file, so a pointer
+    /// into the map taken under one generation is stale under another. Stable while any
+    /// transaction of this process is live.
+    public var mapGeneration: Int {
+        sizeLock.withLock { cachedMapGeneration }
+    }
+
     /// Records a new map size after `mdb_env_set_mapsize`; call with the gate held exclusively.
     func refreshMapSize() {
         var info = MDB_envinfo()
-        if mdb_env_info(env, &info) == MDB_SUCCESS {
-            sizeLock.withLock { cachedMapSize = info.me_mapsize }
+        let size = mdb_env_info(env, &info) == MDB_SUCCESS ? info.me_mapsize : nil
+        sizeLock.withLock {
+            if let size { cachedMapSize = size }
+            cachedMapGeneration += 1
         }
     }
 

@@ -93,22 +93,44 @@ public struct LMDBTransaction {
         }
     }
 
-    /// Calls `body` with each record's key and value bytes, in key order.
-    func scan(_ db: LMDBDatabase,
-              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+    /// The smallest key of an integer-key database, or `nil` when it is empty.
+    public func firstKey(_ db: LMDBDatabase) throws -> UInt64? {
+        try withCursor(db) { cursor in
+            var key = MDB_val()
+            var value = MDB_val()
+            let code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            if code == MDB_NOTFOUND { return nil }
+            try check(code, "mdb_cursor_get")
+            guard key.mv_size == 8 else {
+                throw SimDBError(.corruptStore, "\(path): a key of \(key.mv_size) bytes in an integer-key database")
+            }
+            return UnsafeRawPointer(key.mv_data).loadUnaligned(as: UInt64.self)
+        }
+    }
+
+    /// Runs `body` with a cursor on `db`, closed when it returns.
+    private func withCursor<T>(_ db: LMDBDatabase, _ body: (OpaquePointer) throws -> T) throws -> T {
         var handle: OpaquePointer?
         try check(mdb_cursor_open(txn, db.handle, &handle), "mdb_cursor_open")
         guard let cursor = handle else { throw SimDBError(.internal, "\(path): mdb_cursor_open returned no cursor") }
         defer { mdb_cursor_close(cursor) }
-        var key = MDB_val()
-        var value = MDB_val()
-        var code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
-        while code == MDB_SUCCESS {
-            try body(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size),
-                     UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
-            code = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+        return try body(cursor)
+    }
+
+    /// Calls `body` with each record's key and value bytes, in key order.
+    func scan(_ db: LMDBDatabase,
+              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        try withCursor(db) { cursor in
+            var key = MDB_val()
+            var value = MDB_val()
+            var code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            while code == MDB_SUCCESS {
+                try body(UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size),
+                         UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+                code = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+            }
+            if code != MDB_NOTFOUND { throw failure(code, "mdb_cursor_get") }
         }
-        if code != MDB_NOTFOUND { throw failure(code, "mdb_cursor_get") }
     }
 
     // MARK: Writing
@@ -139,6 +161,37 @@ public struct LMDBTransaction {
         var data = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_put(txn, db.handle, &key, &data, 0), "mdb_put")
     }
+
+    /// Makes room for a `count`-byte value under an integer key and returns where to write it
+    /// (`MDB_RESERVE`): the caller fills the bytes before the transaction's next operation on
+    /// `db` and before it commits.
+    ///
+    /// A value larger than about half a page lives on overflow pages of its own, which LMDB
+    /// allocates contiguously; once a record's pages are dirty in this transaction, reserving the
+    /// same size again returns the same bytes (LMDB overwrites dirty overflow pages in place).
+    /// - Returns: the value's bytes, uninitialised unless they were already dirty in this
+    ///   transaction; valid until the transaction ends or spills (a transaction dirtying more than
+    ///   about 512 MiB).
+    /// - Throws: as ``put(_:key:value:)-(_,UInt64,_)``.
+    public func reserve(_ db: LMDBDatabase, key: UInt64, count: Int) throws -> UnsafeMutableRawPointer {
+        var key = key
+        return try withUnsafeMutableBytes(of: &key) { keyBytes in
+            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress)
+            var data = MDB_val(mv_size: count, mv_data: nil)
+            try check(mdb_put(txn, db.handle, &keyValue, &data, UInt32(MDB_RESERVE)), "mdb_put(MDB_RESERVE)")
+            guard let bytes = data.mv_data else { throw SimDBError(.internal, "\(path): MDB_RESERVE returned no buffer") }
+            return bytes
+        }
+    }
+
+    /// Deletes every record of `db`, keeping the database (`mdb_drop` without delete).
+    public func removeAll(_ db: LMDBDatabase) throws {
+        try check(mdb_drop(txn, db.handle, 0), "mdb_drop")
+    }
+
+    /// The transaction's id: the snapshot it reads (`mdb_txn_id`). Two read transactions with
+    /// the same id see the same pages at the same addresses (while the map is not moved).
+    public var id: Int { mdb_txn_id(txn) }
 
     /// Deletes the record under an integer key.
     /// - Returns: `true` when a record was deleted, `false` when the key was absent (not an error).

@@ -2,118 +2,138 @@ import SimDBCore
 
 /// Reads one snapshot of a ``VectorStore``: handed to the closure of ``VectorStore/read(_:)``.
 ///
-/// Vectors are served in place: a buffer points into the memory map when the stored value is
-/// 4-byte aligned, which it is whenever keys and values are multiples of 4 bytes (always, for
-/// values this module writes). A misaligned value is copied instead: into one scratch buffer per
-/// scan in ``forEachVector(_:)``, into a buffer that lives until the snapshot ends in ``vector(_:)``.
+/// Vectors are served in place, from the memory map: segments live on LMDB overflow pages,
+/// which start at a page boundary, so every vector is 4-byte aligned. Where each segment is
+/// comes from a table built once per snapshot and reused by later reads of the same snapshot.
 ///
 /// - Important: The reader and every buffer it returns are valid only inside the `read` closure.
 ///   It is not `Sendable`.
-public struct VectorReader: VectorSource {
-    /// The number of components in every vector.
-    public let dimension: Int
+public struct VectorReader: VectorSource, SegmentedVectors {
+    /// How vectors are packed.
+    public let layout: SegmentLayout
     /// The store's data file, for messages.
     public let path: String
+    /// One more than the highest slot in use (slots below it are live or free).
+    public let slotLimit: Int
+    /// The vector segments' base addresses.
+    public let vectorTable: SegmentTable
+    /// The graph segments' base addresses (see ``VectorWriter/mutableGraphSegment(_:byteCount:)``).
+    public let graphTable: SegmentTable
 
     private let transaction: LMDBTransaction
-    private let database: LMDBDatabase
-    private let copies = AlignedCopies()
+    private let databases: VectorStore.Databases
+    private let snapshot: Snapshot
 
-    init(transaction: LMDBTransaction, database: LMDBDatabase, dimension: Int, path: String) {
+    init(transaction: LMDBTransaction, snapshot: Snapshot, store: VectorStore) {
         self.transaction = transaction
-        self.database = database
-        self.dimension = dimension
-        self.path = path
+        self.snapshot = snapshot
+        databases = store.databases
+        layout = store.layout
+        path = store.path
+        slotLimit = snapshot.slotLimit
+        vectorTable = snapshot.vectors
+        graphTable = snapshot.graph
     }
 
-    private var byteCount: Int { dimension * MemoryLayout<Float>.size }
+    /// The number of components in every vector.
+    public var dimension: Int { layout.dimension }
 
-    /// Calls `body` with every stored vector, in ascending id order.
+    /// Calls `body` with every stored vector, in slot order.
     ///
-    /// A cursor scan over the memory map: nothing is allocated per vector, and `body` receives a
+    /// Streams the segments: nothing is looked up or allocated per vector, and `body` receives a
     /// view valid only for that call.
-    /// - Throws: what `body` throws (the scan stops); ``SimDBError`` `.corruptStore` when a stored
-    ///   value is not `dimension × 4` bytes; `.storage` when LMDB fails.
+    /// - Throws: what `body` throws (the scan stops).
     public func forEachVector(_ body: (UInt64, UnsafeBufferPointer<Float>) throws -> Void) throws {
-        var scratch: UnsafeMutableBufferPointer<Float>?
-        defer { scratch?.deallocate() }
-        let dimension = dimension
-        try transaction.forEach(database) { id, raw in
-            try check(raw, id: id)
-            if let floats = Self.inPlace(raw, dimension) {
-                try body(id, floats)
-            } else {
-                let buffer = scratch ?? .allocate(capacity: dimension)
-                scratch = buffer
-                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
-                try body(id, UnsafeBufferPointer(buffer))
+        try forEachVector(inSegments: 0 ..< layout.segmentCount(forSlots: slotLimit), body)
+    }
+
+    /// ``forEachVector(_:)`` over some segments only: parallel scans split the segments.
+    public func forEachVector(inSegments segments: Range<Int>,
+                              _ body: (UInt64, UnsafeBufferPointer<Float>) throws -> Void) rethrows {
+        let layout = layout, perSegment = layout.slotsPerSegment
+        for segment in segments {
+            guard let base = vectorTable.bases[segment] else { continue }
+            let slots = min(perSegment, slotLimit - segment * perSegment)
+            let vectors = base.assumingMemoryBound(to: Float.self)
+            let ids = base + layout.idsOffset
+            for index in 0 ..< slots {
+                let id = UInt64(littleEndian: ids.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+                if id == SegmentLayout.freeSlot { continue }
+                try body(id, UnsafeBufferPointer(start: vectors + index * layout.dimension, count: layout.dimension))
             }
         }
     }
 
-    /// The vector stored under `id`, without copying when it is aligned.
+    /// The slot of the vector stored under `id`, if any.
+    /// - Throws: ``SimDBError`` `.corruptStore` for a damaged record; `.storage` when LMDB fails.
+    public func slot(of id: UInt64) throws -> Int? {
+        guard let raw = try transaction.get(databases.ids, key: id) else { return nil }
+        guard raw.count == 8 else { throw SimDBError(.corruptStore, "\(path): the slot record of id \(id) is damaged") }
+        let slot = Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
+        guard slot < slotLimit else { throw SimDBError(.corruptStore, "\(path): id \(id) points past the last slot") }
+        return slot
+    }
+
+    /// The vector stored under `id`, in place.
     /// - Returns: a view valid until the `read` closure returns, or `nil` when `id` is absent.
-    /// - Throws: ``SimDBError`` `.corruptStore` when the stored value has the wrong size;
-    ///   `.storage` when LMDB fails.
+    /// - Throws: as ``slot(of:)``.
     public func vector(_ id: UInt64) throws -> UnsafeBufferPointer<Float>? {
-        guard let raw = try transaction.get(database, key: id) else { return nil }
-        try check(raw, id: id)
-        return Self.inPlace(raw, dimension) ?? copies.copy(raw, count: dimension)
+        try slot(of: id).map { vector(at: $0) }
+    }
+
+    /// The vector in `slot` (`slot < slotLimit`), in place.
+    @inlinable
+    public func vector(at slot: Int) -> UnsafeBufferPointer<Float> {
+        let base = vectorTable.bases[layout.segment(of: slot)].unsafelyUnwrapped
+            + layout.index(of: slot) * layout.vectorBytes
+        return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: layout.dimension)
+    }
+
+    /// The id stored in `slot` (`slot < slotLimit`), or `nil` when the slot is free.
+    @inlinable
+    public func id(at slot: Int) -> UInt64? {
+        let base = vectorTable.bases[layout.segment(of: slot)].unsafelyUnwrapped
+        let id = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: layout.idsOffset + layout.index(of: slot) * 8,
+                                                         as: UInt64.self))
+        return id == SegmentLayout.freeSlot ? nil : id
     }
 
     /// Every stored id, ascending.
     /// - Throws: ``SimDBError`` `.storage` when LMDB fails.
     public func ids() throws -> [UInt64] {
         var ids: [UInt64] = []
-        ids.reserveCapacity(try transaction.count(database))
-        try transaction.forEach(database) { id, _ in ids.append(id) }
+        ids.reserveCapacity(try transaction.count(databases.ids))
+        try transaction.forEach(databases.ids) { id, _ in ids.append(id) }
         return ids
     }
 
     /// The number of stored vectors, in constant time.
     /// - Throws: ``SimDBError`` `.storage` when LMDB fails.
     public func count() throws -> Int {
-        try transaction.count(database)
+        try transaction.count(databases.ids)
     }
 
     /// Whether a vector is stored under `id`.
     /// - Throws: ``SimDBError`` `.storage` when LMDB fails.
     public func contains(_ id: UInt64) throws -> Bool {
-        try transaction.get(database, key: id) != nil
+        try transaction.get(databases.ids, key: id) != nil
     }
 
-    private func check(_ raw: UnsafeRawBufferPointer, id: UInt64) throws {
-        guard raw.count == byteCount else {
-            throw SimDBError(.corruptStore,
-                "\(path): vector \(id) has \(raw.count) bytes, expected \(byteCount) (\(dimension)-d float32)")
-        }
+    /// The small record of an index under `slot`, in place (2-byte aligned: use unaligned loads).
+    public func upperRecord(_ slot: Int) throws -> UnsafeRawBufferPointer? {
+        try transaction.get(databases.upper, key: UInt64(slot))
     }
 
-    /// `raw` viewed as floats when it is aligned for them.
-    @inline(__always)
-    private static func inPlace(_ raw: UnsafeRawBufferPointer, _ count: Int) -> UnsafeBufferPointer<Float>? {
-        guard let base = raw.baseAddress,
-              Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else { return nil }
-        return UnsafeBufferPointer(start: base.bindMemory(to: Float.self, capacity: count), count: count)
+    /// The `meta` record named `name`, copied.
+    public func record(_ name: String) throws -> [UInt8]? {
+        try transaction.get(databases.meta, key: VectorStore.recordKey(name)).map(Array.init)
+    }
+
+    /// The number of free slots (holes left by removals, reused first).
+    public func freeSlotCount() throws -> Int {
+        try transaction.count(databases.free)
     }
 }
 
 @available(*, unavailable, message: "a reader belongs to the closure it was handed to")
 extension VectorReader: Sendable {}
-
-/// Aligned copies of misaligned vectors, freed when the reader's snapshot ends.
-private final class AlignedCopies {
-    private var blocks: [UnsafeMutableRawPointer] = []
-
-    func copy(_ raw: UnsafeRawBufferPointer, count: Int) -> UnsafeBufferPointer<Float>? {
-        guard let source = raw.baseAddress else { return nil }
-        let block = UnsafeMutableRawPointer.allocate(byteCount: raw.count, alignment: MemoryLayout<Float>.alignment)
-        block.copyMemory(from: source, byteCount: raw.count)
-        blocks.append(block)
-        return UnsafeBufferPointer(start: block.bindMemory(to: Float.self, capacity: count), count: count)
-    }
-
-    deinit {
-        for block in blocks { block.deallocate() }
-    }
-}

@@ -15,7 +15,8 @@ extension VectorStore {
     /// | 8..<12 | format version, `UInt32` |
     /// | 12..<16 | dimension, `UInt32` |
     /// | 16..<20 | encoder identifier length `n` in bytes, `UInt32` |
-    /// | 20..<20+n | encoder identifier, UTF-8, zero-padded to a multiple of 4 |
+    /// | 20..<20+n | encoder identifier, UTF-8, zero-padded to a multiple of 4 (`p` bytes) |
+    /// | 20+p..<24+p | slots per segment, `UInt32` (version 2 on; see ``SegmentLayout``) |
     ///
     /// These fields keep their place in every format version; later versions may only append, so
     /// any version's header can be read to say what it holds.
@@ -23,6 +24,8 @@ extension VectorStore {
         var formatVersion: UInt32
         var dimension: Int
         var encoderIdentifier: String
+        /// Slots per segment; 0 in version 1, which stored one vector per record.
+        var slotsPerSegment: Int
 
         /// The record's bytes.
         func encoded() -> [UInt8] {
@@ -38,6 +41,7 @@ extension VectorStore {
             append(UInt32(identifier.count))
             bytes.append(contentsOf: identifier)
             while bytes.count % 4 != 0 { bytes.append(0) }
+            if formatVersion >= 2 { append(UInt32(slotsPerSegment)) }
             return bytes
         }
 
@@ -69,7 +73,15 @@ extension VectorStore {
             guard let identifier = String(bytes: raw[20 ..< 20 + length], encoding: .utf8) else {
                 throw damaged("encoder identifier is not UTF-8")
             }
-            return Header(formatVersion: version, dimension: Int(dimension), encoderIdentifier: identifier)
+            var slots = 0
+            if version >= 2 {
+                let offset = 20 + (length + 3) / 4 * 4
+                guard raw.count >= offset + 4 else { throw damaged("no segment size") }
+                slots = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                guard slots > 0, slots & (slots - 1) == 0 else { throw damaged("\(slots) slots per segment") }
+            }
+            return Header(formatVersion: version, dimension: Int(dimension), encoderIdentifier: identifier,
+                          slotsPerSegment: slots)
         }
 
         /// Checks that a stored header (`self`) can serve `expected`.
@@ -81,7 +93,7 @@ extension VectorStore {
                     "\(path): vector store format version \(formatVersion) is newer than this simdb reads "
                     + "(version \(expected.formatVersion)); upgrade simdb to open it")
             }
-            if formatVersion < expected.formatVersion {
+            if formatVersion < VectorStore.oldestUpgradableVersion {
                 throw SimDBError(.incompatibleStore,
                     "\(path): vector store format version \(formatVersion) is older than this simdb reads "
                     + "(version \(expected.formatVersion)); open it with the simdb release that wrote it, "

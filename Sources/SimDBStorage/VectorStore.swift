@@ -1,12 +1,21 @@
 import Foundation
 import SimDBCore
 
-/// Float32 embeddings keyed by 64-bit template id, in one LMDB file.
+/// Float32 embeddings keyed by 64-bit template id, in one LMDB file, laid out for scanning.
 ///
-/// The file holds two databases: `meta` (byte-string keys), whose `header` record says which
-/// encoder and dimension the store serves (see ``readHeader(path:)``), and `vectors` (integer
-/// keys), whose values are `dimension × 4` bytes of little-endian `Float32`, stored and read in
-/// place. Every write is one transaction: all of a batch or none of it.
+/// Vectors live in slots, packed into segments of ``SegmentLayout/slotsPerSegment`` slots, each
+/// segment one LMDB value (contiguous overflow pages). The file holds these databases:
+///
+/// | database | key | value |
+/// |---|---|---|
+/// | `meta` | name | the `header` record (what the store holds, see ``readHeader(path:)``), `slots` (the slot high-water mark), and records of other layers such as an index's |
+/// | `segments` | segment number | the segment: vectors, then the ids of its slots |
+/// | `ids` | template id | its slot, `UInt64` |
+/// | `free` | slot | nothing: empty slots below the high-water mark, reused lowest first |
+/// | `graph`, `upper` | | kept for an index over the vectors (``VectorWriter/graphSegment(_:)``) |
+///
+/// Every write is one transaction (``write(_:)``): all of it or none of it, vectors and index
+/// together. Reads see one snapshot (``read(_:)``).
 ///
 /// Lifetime: the store keeps its ``LMDBEnvironment`` open until the last reference goes. Stores
 /// opened on the same file in one process share the environment.
@@ -17,7 +26,10 @@ public final class VectorStore: @unchecked Sendable {
     /// The header's magic number: the ASCII bytes `"SIMDBVEC"` read as a little-endian `UInt64`.
     public static let magic: UInt64 = 0x4345_5642_444D_4953
     /// The format version this build writes and reads.
-    public static let formatVersion: UInt32 = 1
+    public static let formatVersion: UInt32 = 2
+    /// The oldest format version this build upgrades in place when it opens a store for writing
+    /// (version 1 kept one record per vector).
+    public static let oldestUpgradableVersion: UInt32 = 1
     /// The largest dimension a store accepts.
     public static let maximumDimension = 1 << 20
 
@@ -27,18 +39,27 @@ public final class VectorStore: @unchecked Sendable {
     public let dimension: Int
     /// The `name/version` identifier of the encoder whose vectors the store holds.
     public let encoderIdentifier: String
+    /// How vectors are packed into segments.
+    public let layout: SegmentLayout
     /// The environment the store lives in. Other databases may share it (it was opened with room
-    /// for 8); the names `meta` and `vectors` are the store's.
+    /// for 8); the names in the table above are the store's.
     public let environment: LMDBEnvironment
 
-    let meta: LMDBDatabase
-    let vectors: LMDBDatabase
+    let databases: Databases
+    private let snapshotLock = NSLock()
+    private var cachedSnapshot: Snapshot?
+
+    /// The store's databases.
+    struct Databases {
+        static let names = ["meta", "segments", "ids", "free", "graph", "upper"]
+        let meta, segments, ids, free, graph, upper: LMDBDatabase
+    }
 
     /// Opens the store at `path`, creating it when the file does not exist or holds no store yet.
     ///
     /// A new store records `encoderIdentifier` and `dimension` in its header, in the same
     /// transaction that creates its databases. An existing one must have been created with the
-    /// same pair.
+    /// same pair. A version-1 store is upgraded in place, in one transaction.
     /// - Parameters:
     ///   - path: the data file (its directory must exist); the lock file is `path + "-lock"`.
     ///   - dimension: the length of every vector, `1...maximumDimension`.
@@ -58,13 +79,16 @@ public final class VectorStore: @unchecked Sendable {
             throw SimDBError(.invalidArgument, "\(path): encoder identifier must be 1 to 4096 bytes")
         }
         let environment = try LMDBEnvironment.shared(path: path, initialMapSize: initialMapSize)
+        let layout = SegmentLayout(dimension: dimension)
         let expected = Header(formatVersion: Self.formatVersion, dimension: dimension,
-                              encoderIdentifier: encoderIdentifier)
-        (meta, vectors) = try Self.prepare(environment, expected: expected)
+                              encoderIdentifier: encoderIdentifier, slotsPerSegment: layout.slotsPerSegment)
+        let (databases, stored) = try Self.prepare(environment, expected: expected)
         self.path = path
         self.dimension = dimension
         self.encoderIdentifier = encoderIdentifier
+        self.layout = SegmentLayout(dimension: dimension, slotsPerSegment: stored.slotsPerSegment)
         self.environment = environment
+        self.databases = databases
     }
 
     /// Reads the header of the store at `path` without knowing its encoder.
@@ -94,29 +118,27 @@ public final class VectorStore: @unchecked Sendable {
         return header.map { ($0.formatVersion, $0.dimension, $0.encoderIdentifier) }
     }
 
-    /// Opens the store's databases, writing the header first when the file holds none.
+    /// Opens the store's databases, writing the header first when the file holds none, and
+    /// upgrading a version-1 store. Returns them with the stored header.
     private static func prepare(_ environment: LMDBEnvironment, expected: Header) throws
-        -> (meta: LMDBDatabase, vectors: LMDBDatabase)
+        -> (Databases, Header)
     {
         let path = environment.path
-        // An existing store opens without a write transaction.
-        let existing: LMDBDatabase?
-        do {
-            existing = try environment.database(named: "meta", create: false)
-        } catch let error as SimDBError where error.code == .notFound {
-            existing = nil
-        }
-        if let meta = existing,
+        // An existing store of this version opens without a write transaction.
+        if let meta = try? environment.database(named: "meta", create: false),
            let header = try environment.read({ txn in
                try txn.get(meta, key: headerKey).map { try Header.decode($0, path: path) }
-           })
+           }),
+           header.formatVersion == formatVersion
         {
             try header.verify(against: expected, path: path)
-            return (meta, try environment.database(named: "vectors", integerKeys: true, create: false))
+            let open = { (name: String) in try environment.database(named: name, integerKeys: true, create: false) }
+            return (Databases(meta: meta, segments: try open("segments"), ids: try open("ids"), free: try open("free"),
+                              graph: try open("graph"), upper: try open("upper")), header)
         }
         return try environment.write { txn in
             let main = try txn.openDatabase(named: nil, integerKeys: false, create: false)
-            let ours: Set<[UInt8]> = [Array("meta".utf8), Array("vectors".utf8)]
+            let ours = Set((Databases.names + ["vectors"]).map { Array($0.utf8) })
             try txn.scan(main) { key, _ in
                 guard ours.contains(Array(key)) else {
                     throw SimDBError(.corruptStore,
@@ -124,32 +146,73 @@ public final class VectorStore: @unchecked Sendable {
                 }
             }
             let meta = try txn.openDatabase(named: "meta", integerKeys: false, create: true)
-            let vectors = try txn.openDatabase(named: "vectors", integerKeys: true, create: true)
-            if let raw = try txn.get(meta, key: headerKey) {  // written by another process meanwhile
-                try Header.decode(raw, path: path).verify(against: expected, path: path)
-                return (meta, vectors)
+            let open = { (name: String) in try txn.openDatabase(named: name, integerKeys: true, create: true) }
+            let databases = Databases(meta: meta, segments: try open("segments"), ids: try open("ids"),
+                                      free: try open("free"), graph: try open("graph"), upper: try open("upper"))
+            if let raw = try txn.get(meta, key: headerKey) {
+                let header = try Header.decode(raw, path: path)
+                try header.verify(against: expected, path: path)
+                if header.formatVersion == formatVersion { return (databases, header) }  // written meanwhile
+                try upgradeVersion1(txn, databases: databases, expected: expected)
+                return (databases, expected)
             }
-            guard try txn.count(vectors) == 0 else {
+            guard try txn.count(databases.ids) == 0 else {
                 throw SimDBError(.corruptStore, "\(path): vector store holds vectors but no header")
             }
             try txn.put(meta, key: headerKey, value: expected.encoded())
-            return (meta, vectors)
+            return (databases, expected)
         }
+    }
+
+    /// Moves a version-1 store's vectors (one record per id in `vectors`) into segments.
+    private static func upgradeVersion1(_ txn: LMDBTransaction, databases: Databases, expected: Header) throws {
+        let old = try txn.openDatabase(named: "vectors", integerKeys: true, create: true)
+        let writer = try VectorWriter(txn, databases: databases,
+                                      layout: SegmentLayout(dimension: expected.dimension,
+                                                            slotsPerSegment: expected.slotsPerSegment),
+                                      path: txn.path)
+        let byteCount = expected.dimension * MemoryLayout<Float>.size
+        try txn.forEach(old) { id, raw in
+            guard raw.count == byteCount else {
+                throw SimDBError(.corruptStore, "\(txn.path): vector \(id) has \(raw.count) bytes, expected \(byteCount)")
+            }
+            let copy = [Float](unsafeUninitializedCapacity: expected.dimension) { buffer, count in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                count = expected.dimension
+            }
+            try copy.withUnsafeBufferPointer { _ = try writer.put(id: id, vector: $0) }
+        }
+        try writer.finish()
+        try txn.removeAll(old)
+        try txn.put(databases.meta, key: headerKey, value: expected.encoded())
     }
 
     /// The current size of the memory map in bytes (see ``LMDBEnvironment/mapSize``).
     public var mapSize: Int { environment.mapSize }
 
-    /// Stores one vector per id, replacing vectors already stored under those ids.
-    ///
-    /// One write transaction: when anything fails, nothing of the batch is stored. An id repeated
-    /// in `ids` ends up with its last vector.
+    /// Stores one vector per id, replacing vectors already stored under those ids, in one write
+    /// transaction: when anything fails, nothing of the batch is stored. An id repeated in `ids`
+    /// ends up with its last vector. Keeps no index: a store with an index's data is written
+    /// through that index (SimDBIndex's `IndexedVectorStore`), which keeps both in step.
     /// - Parameters:
-    ///   - ids: template ids, one per row of `vectors`.
+    ///   - ids: template ids, one per row of `vectors`, below `UInt64.max`.
     ///   - vectors: the embeddings, of the store's ``dimension``.
-    /// - Throws: ``SimDBError`` `.invalidArgument` when the counts or the dimension differ;
-    ///   `.storage` when LMDB fails.
+    /// - Throws: ``SimDBError`` `.invalidArgument` when the counts or the dimension differ, or the
+    ///   store holds an index's data; `.storage` when LMDB fails.
     public func put(ids: [UInt64], vectors batch: EmbeddingBatch) throws {
+        try checkBatch(ids: ids, batch)
+        guard !ids.isEmpty else { return }
+        try write { writer in
+            try Self.refuseIndexed(writer)
+            for (row, id) in ids.enumerated() {
+                try batch.withVector(at: row) { _ = try writer.put(id: id, vector: $0) }
+            }
+        }
+    }
+
+    /// Checks that `batch` fits the store and pairs with `ids`.
+    /// - Throws: ``SimDBError`` `.invalidArgument` naming the mismatch.
+    public func checkBatch(ids: [UInt64], _ batch: EmbeddingBatch) throws {
         guard batch.dimension == dimension else {
             throw SimDBError(.invalidArgument,
                 "\(path): batch has \(batch.dimension)-d vectors; the store holds \(dimension)-d vectors "
@@ -158,38 +221,37 @@ public final class VectorStore: @unchecked Sendable {
         guard ids.count == batch.count else {
             throw SimDBError(.invalidArgument, "\(path): \(ids.count) ids for \(batch.count) vectors")
         }
-        guard !ids.isEmpty else { return }
-        let stride = dimension * MemoryLayout<Float>.size
-        try batch.values.withUnsafeBytes { values in
-            try environment.write { txn in
-                for (row, id) in ids.enumerated() {
-                    let offset = row * stride
-                    let vector = UnsafeRawBufferPointer(rebasing: values[offset ..< offset + stride])
-                    try txn.put(vectors, key: id, value: vector)
-                }
-            }
-        }
     }
 
     /// Removes the vectors stored under `ids`, in one write transaction. Absent ids are ignored.
-    /// - Throws: ``SimDBError`` `.storage` when LMDB fails (then nothing is removed).
+    /// Like ``put(ids:vectors:)``, refused for a store that holds an index's data.
+    /// - Throws: ``SimDBError`` `.invalidArgument` for an indexed store; `.storage` when LMDB
+    ///   fails (then nothing is removed).
     public func remove(ids: [UInt64]) throws {
         guard !ids.isEmpty else { return }
-        try environment.write { txn in
-            for id in ids { _ = try txn.delete(vectors, key: id) }
+        try write { writer in
+            try Self.refuseIndexed(writer)
+            for id in ids { _ = try writer.remove(id: id) }
+        }
+    }
+
+    private static func refuseIndexed(_ writer: VectorWriter) throws {
+        if try writer.hasIndexData() {
+            throw SimDBError(.invalidArgument,
+                "\(writer.path): the store has an index; write through it so that it stays in step with the vectors")
         }
     }
 
     /// The number of stored vectors.
     /// - Throws: ``SimDBError`` `.storage` when LMDB fails.
     public func count() throws -> Int {
-        try environment.read { try $0.count(vectors) }
+        try environment.read { try $0.count(databases.ids) }
     }
 
     /// Whether a vector is stored under `id`.
     /// - Throws: ``SimDBError`` `.storage` when LMDB fails.
     public func contains(_ id: UInt64) throws -> Bool {
-        try environment.read { try $0.get(vectors, key: id) != nil }
+        try environment.read { try $0.get(databases.ids, key: id) != nil }
     }
 
     /// Runs `body` with a reader over one consistent snapshot of the store.
@@ -202,7 +264,66 @@ public final class VectorStore: @unchecked Sendable {
     /// - Throws: what `body` throws, or ``SimDBError`` from the storage.
     public func read<T>(_ body: (VectorReader) throws -> T) throws -> T {
         try environment.read { txn in
-            try body(VectorReader(transaction: txn, database: vectors, dimension: dimension, path: path))
+            try body(VectorReader(transaction: txn, snapshot: try snapshot(for: txn), store: self))
         }
+    }
+
+    /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// - Important: `body` may run more than once (after the map grows); it must change nothing
+    ///   but the store, through the writer.
+    /// - Returns: what `body` returns on its last run.
+    /// - Throws: what `body` throws (nothing is written), or ``SimDBError`` from the storage.
+    public func write<T>(_ body: (VectorWriter) throws -> T) throws -> T {
+        try environment.write { txn in
+            let writer = try VectorWriter(txn, databases: databases, layout: layout, path: path)
+            let result = try body(writer)
+            try writer.finish()
+            return result
+        }
+    }
+
+    /// The segment tables of the snapshot `txn` reads, reused while no write has committed and
+    /// the map has not moved.
+    private func snapshot(for txn: LMDBTransaction) throws -> Snapshot {
+        let id = txn.id, generation = environment.mapGeneration
+        if let cached = snapshotLock.withLock({ cachedSnapshot }), cached.transactionID == id,
+           cached.mapGeneration == generation
+        {
+            return cached
+        }
+        let fresh = Snapshot(
+            transactionID: id, mapGeneration: generation,
+            slotLimit: try Self.slotLimit(txn, databases.meta),
+            vectors: try SegmentTable.load(databases.segments, in: txn, byteCount: layout.segmentBytes, path: path),
+            graph: try SegmentTable.load(databases.graph, in: txn, byteCount: nil, path: path))
+        snapshotLock.withLock { cachedSnapshot = fresh }
+        return fresh
+    }
+
+    /// The `meta` key of the slot high-water mark.
+    static let slotsKey = Array("slots".utf8)
+
+    static func slotLimit(_ txn: LMDBTransaction, _ meta: LMDBDatabase) throws -> Int {
+        guard let raw = try txn.get(meta, key: slotsKey) else { return 0 }
+        guard raw.count == 8 else { throw SimDBError(.corruptStore, "\(txn.path): the slot count record is damaged") }
+        return Int(UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)))
+    }
+}
+
+/// What a read needs of one snapshot: the slot count and where each segment is.
+final class Snapshot: Sendable {
+    let transactionID: Int
+    let mapGeneration: Int
+    let slotLimit: Int
+    let vectors: SegmentTable
+    let graph: SegmentTable
+
+    init(transactionID: Int, mapGeneration: Int, slotLimit: Int, vectors: SegmentTable, graph: SegmentTable) {
+        self.transactionID = transactionID
+        self.mapGeneration = mapGeneration
+        self.slotLimit = slotLimit
+        self.vectors = vectors
+        self.graph = graph
     }
 }

@@ -7,7 +7,7 @@ import Testing
     @Test func magicSpellsSIMDBVEC() {
         let bytes = withUnsafeBytes(of: VectorStore.magic.littleEndian) { Array($0) }
         #expect(bytes == Array("SIMDBVEC".utf8))
-        #expect(VectorStore.formatVersion == 1)
+        #expect(VectorStore.formatVersion == 2)
     }
 
     @Test func headerLayoutIsLittleEndianAndPadded() throws {
@@ -16,19 +16,19 @@ import Testing
             let store = try VectorStore(path: path, dimension: 300, encoderIdentifier: "pixels/1")
             let meta = try store.environment.database(named: "meta", create: false)
             let header = try store.environment.read { try $0.get(meta, key: Array("header".utf8)).map(Array.init) }
-            var expected = Array("SIMDBVEC".utf8) + [1, 0, 0, 0] + [44, 1, 0, 0] + [8, 0, 0, 0]
-            expected += Array("pixels/1".utf8)
+            var expected = Array("SIMDBVEC".utf8) + [2, 0, 0, 0] + [44, 1, 0, 0] + [8, 0, 0, 0]
+            expected += Array("pixels/1".utf8) + [64, 0, 0, 0]  // 64 slots of 300-d vectors a segment
             #expect(header == expected)
 
             let odd = try VectorStore(path: dir.appendingPathComponent("w").path, dimension: 2, encoderIdentifier: "ab/1")
             let oddMeta = try odd.environment.database(named: "meta", create: false)
             let oddHeader = try odd.environment.read { try $0.get(oddMeta, key: Array("header".utf8)).map(Array.init) }
             #expect(oddHeader.map { $0.count % 4 } == 0)
-            #expect(oddHeader.map { Array($0.suffix(4)) } == Array("ab/1".utf8))
+            #expect(oddHeader.map { Array($0.suffix(8)) } == Array("ab/1".utf8) + [0, 16, 0, 0])
             let longer = try VectorStore(path: dir.appendingPathComponent("x").path, dimension: 2, encoderIdentifier: "abc/1")
             let longerMeta = try longer.environment.database(named: "meta", create: false)
             let longerHeader = try longer.environment.read { try $0.get(longerMeta, key: Array("header".utf8)).map(Array.init) }
-            #expect(longerHeader.map { Array($0.suffix(8)) } == Array("abc/1".utf8) + [0, 0, 0])
+            #expect(longerHeader.map { Array($0.suffix(12)) } == Array("abc/1".utf8) + [0, 0, 0] + [0, 16, 0, 0])
         }
     }
 
@@ -80,6 +80,7 @@ import Testing
 
     private func header(version: UInt32, magic: [UInt8] = Array("SIMDBVEC".utf8)) -> [UInt8] {
         magic + withUnsafeBytes(of: version.littleEndian, Array.init) + [4, 0, 0, 0] + [8, 0, 0, 0] + Array("future/9".utf8)
+            + (version >= 2 ? [0, 16, 0, 0] : [])
     }
 
     @Test func otherFormatVersionsAreIncompatible() throws {
@@ -90,11 +91,11 @@ import Testing
                 try VectorStore(path: newer, dimension: 4, encoderIdentifier: "future/9")
             }
             #expect(error?.code == .incompatibleStore)
+            #expect(error?.message.contains("version 3") == true)
             #expect(error?.message.contains("version 2") == true)
-            #expect(error?.message.contains("version 1") == true)
             #expect(error?.message.contains("upgrade simdb") == true)
             let read = try VectorStore.readHeader(path: newer)
-            #expect(read?.formatVersion == 2 && read?.dimension == 4 && read?.encoderIdentifier == "future/9")
+            #expect(read?.formatVersion == 3 && read?.dimension == 4 && read?.encoderIdentifier == "future/9")
 
             let older = dir.appendingPathComponent("older").path
             try writeHeader(header(version: 0), at: older)
@@ -154,7 +155,7 @@ import Testing
             let path = dir.appendingPathComponent("v").path
             do { _ = try VectorStore(path: path, dimension: 512, encoderIdentifier: "siamese-cnn/2") }
             let header = try VectorStore.readHeader(path: path)
-            #expect(header?.formatVersion == 1)
+            #expect(header?.formatVersion == 2)
             #expect(header?.dimension == 512)
             #expect(header?.encoderIdentifier == "siamese-cnn/2")
             // Also while the store is open in this process (the environment is shared, not reopened).

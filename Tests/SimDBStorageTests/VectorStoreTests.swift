@@ -4,7 +4,7 @@ import SimDBStorage
 import Testing
 
 @Suite struct VectorStoreTests {
-    @Test func vectorsRoundTripBitwiseInIdOrder() throws {
+    @Test func vectorsRoundTripBitwise() throws {
         try withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("vectors").path
             let dimension = 6
@@ -34,7 +34,7 @@ import Testing
                 #expect(try reader.ids() == ids.sorted())
                 #expect(try reader.count() == ids.count)
             }
-            #expect(scanned == ids.sorted())
+            #expect(scanned.sorted() == ids.sorted())
         }
     }
 
@@ -155,43 +155,89 @@ import Testing
         }
     }
 
-    @Test func misalignedValuesAreCopiedAndWrongSizesAreCorrupt() throws {
+    @Test func removedSlotsAreReusedAndScansSkipThem() throws {
         try withTemporaryDirectory { dir in
-            let path = dir.appendingPathComponent("v").path
-            let dimension = 4
-            let store = try VectorStore(path: path, dimension: dimension, encoderIdentifier: "test/1")
-            let env = try LMDBEnvironment.shared(path: path)
-            #expect(env === store.environment)
-            let vectors = try env.database(named: "vectors", integerKeys: true)
-            // A 2-byte value makes an 18-byte node, which shifts the nodes placed after it on the
-            // page by 2 bytes: the later values are no longer 4-byte aligned.
-            try env.write { txn in try [UInt8](repeating: 0, count: 2).withUnsafeBytes { try txn.put(vectors, key: 100, value: $0) } }
-            let ids: [UInt64] = [1, 2, 3, 4, 5]
-            try store.put(ids: ids, vectors: testBatch(ids: ids, dimension: dimension))
-            let misaligned = try env.read { txn in
-                try ids.filter { id in try txn.get(vectors, key: id).map { Int(bitPattern: $0.baseAddress) % 4 != 0 } == true }
+            let store = try VectorStore(path: dir.appendingPathComponent("v").path, dimension: 4, encoderIdentifier: "test/1")
+            let ids = Array(UInt64(1)...10)
+            try store.put(ids: ids, vectors: testBatch(ids: ids, dimension: 4))
+            try store.remove(ids: [3, 7])
+            let (slots, free) = try store.read { reader in (try ids.map { try reader.slot(of: $0) }, try reader.freeSlotCount()) }
+            #expect(slots[2] == nil && slots[6] == nil && free == 2)
+            try store.put(ids: [20, 21, 22], vectors: testBatch(ids: [20, 21, 22], dimension: 4))
+            try store.read { reader in
+                // The two holes are filled, lowest first; the third vector goes to the end.
+                #expect(try reader.slot(of: 20) == 2 && reader.slot(of: 21) == 6 && reader.slot(of: 22) == 10)
+                #expect(try reader.slotLimit == 11 && reader.freeSlotCount() == 0)
+                var seen: [UInt64: [UInt32]] = [:]
+                try reader.forEachVector { id, vector in seen[id] = bits(vector) }
+                #expect(seen.count == 11 && seen[3] == nil && seen[7] == nil)
+                for id in ids.filter({ $0 != 3 && $0 != 7 }) + [20, 21, 22] {
+                    #expect(seen[id] == bits(testVector(id: id, dimension: 4)))
+                }
             }
-            #expect(!misaligned.isEmpty, "LMDB placed every value aligned; the copy path is not exercised")
-            var scanned: [UInt64] = []
-            let error = #expect(throws: SimDBError.self) {
-                try store.read { reader in
-                    for id in ids {
-                        let vector = try reader.vector(id)
-                        #expect(vector.map { Int(bitPattern: $0.baseAddress) % 4 } == 0)
-                        #expect(vector.map(bits) == bits(testVector(id: id, dimension: dimension)))
-                    }
-                    try reader.forEachVector { id, vector in
-                        #expect(Int(bitPattern: vector.baseAddress) % 4 == 0)
-                        #expect(bits(vector) == bits(testVector(id: id, dimension: dimension)))
-                        scanned.append(id)
+        }
+    }
+
+    @Test func segmentsAreContiguousAndAligned() throws {
+        try withTemporaryDirectory { dir in
+            let store = try VectorStore(path: dir.appendingPathComponent("v").path, dimension: 128, encoderIdentifier: "test/1")
+            #expect(store.layout.slotsPerSegment == 256)
+            let ids = Array(UInt64(1)...600)
+            try store.put(ids: ids, vectors: testBatch(ids: ids, dimension: 128))
+            try store.read { reader in
+                #expect(reader.vectorTable.count == 3)
+                for slot in 0..<600 {
+                    let vector = reader.vector(at: slot)
+                    #expect(Int(bitPattern: vector.baseAddress) % 16 == 0)
+                    if slot % 256 != 0 {
+                        // Neighbouring slots of one segment are adjacent in memory.
+                        #expect(reader.vector(at: slot - 1).baseAddress! + 128 == vector.baseAddress!)
                     }
                 }
             }
+        }
+    }
+
+    @Test func version1StoreIsUpgradedInPlace() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("v").path
+            let ids: [UInt64] = [5, 1, 900]
+            do {  // What simdb's first format wrote: a header of version 1 and one record per vector.
+                let env = try LMDBEnvironment(path: path)
+                let meta = try env.database(named: "meta")
+                let vectors = try env.database(named: "vectors", integerKeys: true)
+                let header = Array("SIMDBVEC".utf8) + [1, 0, 0, 0] + [3, 0, 0, 0] + [4, 0, 0, 0] + Array("ab/1".utf8)
+                try env.write { txn in
+                    try txn.put(meta, key: Array("header".utf8), value: header)
+                    for id in ids {
+                        try testVector(id: id, dimension: 3).withUnsafeBytes { try txn.put(vectors, key: id, value: $0) }
+                    }
+                }
+            }
+            let store = try VectorStore(path: path, dimension: 3, encoderIdentifier: "ab/1")
+            #expect(try VectorStore.readHeader(path: path)?.formatVersion == 2)
+            #expect(try store.count() == 3)
+            try store.read { reader in
+                for id in ids {
+                    let vector = try reader.vector(id)
+                    #expect(vector.map(bits) == bits(testVector(id: id, dimension: 3)))
+                }
+            }
+        }
+    }
+
+    @Test func wrongSegmentSizeIsCorrupt() throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("v").path
+            let store = try VectorStore(path: path, dimension: 4, encoderIdentifier: "test/1")
+            try store.put(ids: [1], vectors: testBatch(ids: [1], dimension: 4))
+            let segments = try store.environment.database(named: "segments", integerKeys: true, create: false)
+            try store.environment.write { txn in
+                try [UInt8](repeating: 0, count: 12).withUnsafeBytes { try txn.put(segments, key: 0, value: $0) }
+            }
+            let error = #expect(throws: SimDBError.self) { try store.read { try $0.count() } }
             #expect(error?.code == .corruptStore)
-            #expect(error?.message.contains("vector 100 has 2 bytes") == true)
-            #expect(scanned == ids)
-            let lookup = #expect(throws: SimDBError.self) { try store.read { try $0.vector(100) } }
-            #expect(lookup?.code == .corruptStore)
+            #expect(error?.message.contains("segment 0 has 12 bytes") == true)
         }
     }
 }

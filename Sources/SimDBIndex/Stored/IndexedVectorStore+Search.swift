@@ -1,0 +1,103 @@
+import SimDBCore
+import SimDBStorage
+
+/// How to run one search.
+public struct SearchOptions: Sendable, Equatable {
+    /// Scan every vector even when the graph could answer.
+    public var exact: Bool
+    /// Candidates the graph search keeps (at least `k`); the index's default when `nil`.
+    public var efSearch: Int?
+    /// Threads an exact scan may use (large stores only: one segment is the smallest share).
+    public var threads: Int
+
+    /// Creates options: the store's choice of method, its default `efSearch`, one thread.
+    public init(exact: Bool = false, efSearch: Int? = nil, threads: Int = 1) {
+        self.exact = exact
+        self.efSearch = efSearch
+        self.threads = threads
+    }
+}
+
+/// How a search was answered.
+public enum SearchMethod: String, Codable, Sendable {
+    /// Every vector was compared: the result is exact.
+    case exact
+    /// The HNSW graph was searched: the result is approximate.
+    case hnsw
+}
+
+extension IndexedVectorStore {
+    /// The `k` stored vectors closest to `query`, closest first, and how they were found.
+    ///
+    /// The graph answers when it covers every vector, the store holds at least the settings'
+    /// `exactBelow` vectors and `options.exact` is off; otherwise every vector is scanned.
+    /// - Parameters:
+    ///   - isIncluded: vectors for which this returns `false` are not returned.
+    /// - Throws: ``SimDBError`` `.invalidArgument` for a wrong query length, `k < 1` or an
+    ///   `efSearch` out of range, or from the storage.
+    public func search(_ query: [Float], k: Int, options: SearchOptions = SearchOptions(),
+                       where isIncluded: ((UInt64) -> Bool)? = nil) throws -> (hits: [Neighbor], method: SearchMethod) {
+        guard query.count == store.dimension else {
+            throw SimDBError(.invalidArgument,
+                "query has \(query.count) components; the store holds \(store.dimension)-d vectors")
+        }
+        guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
+        if let ef = options.efSearch, !(1...10_000).contains(ef) {
+            throw SimDBError(.invalidArgument, "efSearch must be between 1 and 10000 (got \(ef))")
+        }
+        return try store.read { reader in
+            let record = try record(in: reader.record(IndexRecord.name))
+            if !options.exact, isComplete(record, slotLimit: reader.slotLimit),
+               try reader.count() >= record.settings.exactBelow
+            {
+                let hits = try scratchPool.withScratch { scratch in
+                    try GraphSearch(reader: reader, record: record, query: query, k: k, efSearch: options.efSearch,
+                                    scratch: scratch, isIncluded: isIncluded).run(with: metric)
+                }
+                return (hits, .hnsw)
+            }
+            let hits = try ExactSearch(reader: reader, query: query, k: k, threads: options.threads,
+                                       isIncluded: isIncluded).run(with: metric)
+            return (hits, .exact)
+        }
+    }
+
+    /// The `k` groups (people) whose closest vector is closest to `query`, closest first.
+    ///
+    /// With the graph, the search keeps `max(efSearch, 4k)` candidates and groups them, so a
+    /// person with many templates does not crowd out the others.
+    /// - Parameter groupOf: the group of a vector id, or `nil` to skip that vector.
+    public func searchGroups<Group: Hashable & Sendable>(
+        _ query: [Float], k: Int, options: SearchOptions = SearchOptions(), groupOf: (UInt64) -> Group?
+    ) throws -> (groups: [GroupNeighbor<Group>], method: SearchMethod) {
+        let settings = try settings()
+        let candidates = max(options.efSearch ?? settings.hnsw.efSearch, 4 * k)
+        var graphOptions = options
+        graphOptions.efSearch = min(10_000, candidates)
+        let (hits, method) = try withoutActuallyEscaping(groupOf) { groupOf in
+            try search(query, k: min(10_000, candidates), options: graphOptions, where: { groupOf($0) != nil })
+        }
+        if method == .exact {
+            // Rank every person exactly (the candidates above may miss people when templates crowd).
+            let groups = try store.read { reader in
+                try FlatIndex.searchGroups(query, in: reader, metric: metric, k: k, groupOf: groupOf)
+            }
+            return (groups, .exact)
+        }
+        var best: [Group: (hit: Neighbor, count: Int)] = [:]
+        for hit in hits {
+            guard let group = groupOf(hit.id) else { continue }
+            if let current = best[group] {
+                best[group] = (current.hit, current.count + 1)
+            } else {
+                best[group] = (hit, 1)
+            }
+        }
+        let ranked = best.map { GroupNeighbor(group: $0.key, best: $0.value.hit, vectorCount: $0.value.count) }
+            .sorted { a, b in
+                a.best.distance != b.best.distance
+                    ? metric.direction.isCloser(a.best.distance, than: b.best.distance) : a.best.id < b.best.id
+            }
+        return (Array(ranked.prefix(k)), .hnsw)
+    }
+}
