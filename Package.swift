@@ -9,7 +9,6 @@ let package = Package(
         .executable(name: "simdb", targets: ["SimDBCLI"]),
         .executable(name: "simdb-samples", targets: ["SimDBSampleImages"]),
         .executable(name: "simdb-nn-bench", targets: ["NNBench"]),
-        .executable(name: "simdb-index-bench", targets: ["IndexBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -30,7 +29,8 @@ let package = Package(
         .target(name: "SimDBCore", dependencies: ["CSimDBKernels"]),
         .target(name: "SimDBImageIO", dependencies: ["SimDBCore", "CPNG", "CTurboJPEG"]),
         .target(name: "SimDBStorage", dependencies: ["SimDBCore", "CLMDB"]),
-        .target(name: "SimDBIndex", dependencies: ["SimDBCore", "SimDBStorage"]),
+        .target(name: "SimDBIndex", dependencies: ["SimDBCore", "SimDBStorage", "CSimDBKernels"]),
+        .target(name: "SimDBBench", dependencies: ["SimDBCore", "SimDBStorage", "SimDBIndex"]),
         .target(name: "SimDBCatalog", dependencies: [
             "SimDBCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -69,12 +69,10 @@ let package = Package(
 
         // Benchmarks against peers (benchmarks/compare_nn.py runs this beside PyTorch).
         .executableTarget(name: "NNBench", dependencies: ["SimDBCore", "SimDBNN", "COpenBLAS"], path: "benchmarks/NNBench"),
-        // The HNSW graph in memory against the exact scan, on .fvecs files (benchmarks/ann_peers.py).
-        .executableTarget(name: "IndexBench", dependencies: ["SimDBCore", "SimDBIndex"], path: "benchmarks/IndexBench"),
 
         // The command line.
         .executableTarget(name: "SimDBCLI", dependencies: [
-            "SimDB", "SimDBTraining", "SimDBModel", "SimDBNN",
+            "SimDB", "SimDBTraining", "SimDBModel", "SimDBNN", "SimDBBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -84,6 +82,7 @@ let package = Package(
         .testTarget(name: "SimDBImageIOTests", dependencies: ["SimDBImageIO", "CTurboJPEG", "SimDBTestSupport"]),
         .testTarget(name: "SimDBStorageTests", dependencies: ["SimDBStorage"]),
         .testTarget(name: "SimDBIndexTests", dependencies: ["SimDBIndex", "SimDBStorage"]),
+        .testTarget(name: "SimDBBenchTests", dependencies: ["SimDBBench", "SimDBIndex"]),
         .testTarget(name: "SimDBCatalogTests", dependencies: ["SimDBCatalog", "SimDBTestSupport"]),
         .testTarget(name: "SimDBNNTests", dependencies: ["SimDBNN"]),
         .testTarget(name: "SimDBModelTests", dependencies: ["SimDBModel"]),
@@ -92,6 +91,6 @@ let package = Package(
         .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder"]),
         .testTarget(name: "SiameseEncoderTests", dependencies: ["SiameseEncoder", "SimDBModel"]),
         .testTarget(name: "SimDBTests", dependencies: ["SimDB", "SimDBSamples", "SimDBTestSupport"]),
-        .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport"]),
+        .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport", "SimDBBench"]),
     ]
 )

@@ -18,7 +18,7 @@ static inline float horizontal_sum(__m256 v) {
 }
 
 __attribute__((target("avx2,fma")))
-float simdb_squared_l2_avx2(const float *a, const float *b, size_t n) {
+static inline float squared_l2(const float *a, const float *b, size_t n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -41,7 +41,7 @@ float simdb_squared_l2_avx2(const float *a, const float *b, size_t n) {
 }
 
 __attribute__((target("avx2,fma")))
-float simdb_dot_avx2(const float *a, const float *b, size_t n) {
+static inline float dot(const float *a, const float *b, size_t n) {
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -57,10 +57,34 @@ float simdb_dot_avx2(const float *a, const float *b, size_t n) {
     return sum;
 }
 
+__attribute__((target("avx2,fma")))
+float simdb_squared_l2_avx2(const float *a, const float *b, size_t n) { return squared_l2(a, b, n); }
+
+__attribute__((target("avx2,fma")))
+float simdb_dot_avx2(const float *a, const float *b, size_t n) { return dot(a, b, n); }
+
+__attribute__((target("avx2,fma")))
+void simdb_squared_l2_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out) {
+    for (size_t j = 0; j < count; j++) out[j] = squared_l2(q, base + j * n, n);
+}
+
+__attribute__((target("avx2,fma")))
+void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out) {
+    for (size_t j = 0; j < count; j++) out[j] = dot(q, base + j * n, n);
+}
+
 #else
 
 int simdb_kernels_have_avx2(void) { return 0; }
 float simdb_squared_l2_avx2(const float *a, const float *b, size_t n) { (void)a; (void)b; (void)n; return 0; }
 float simdb_dot_avx2(const float *a, const float *b, size_t n) { (void)a; (void)b; (void)n; return 0; }
+void simdb_squared_l2_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out) {
+    (void)q; (void)base; (void)n;
+    for (size_t j = 0; j < count; j++) out[j] = 0;
+}
+void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out) {
+    (void)q; (void)base; (void)n;
+    for (size_t j = 0; j < count; j++) out[j] = 0;
+}
 
 #endif

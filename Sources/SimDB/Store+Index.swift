@@ -36,4 +36,15 @@ extension Store {
             return try index.status()
         }
     }
+
+    /// Checks that the vectors and the HNSW graph agree (see SimDBIndex's
+    /// `IndexedVectorStore.check(limit:)`).
+    /// - Returns: the problems found, one line each; empty when consistent.
+    public func checkIndex() throws -> [String] {
+        try audited("index") { entry, _ in
+            let problems = try index.check()
+            entry.detail = problems.isEmpty ? "check: consistent" : "check: \(problems.count) problems"
+            return problems
+        }
+    }
 }

@@ -12,7 +12,7 @@ struct IndexCommand: ParsableCommand {
             updated in the same transaction as every add and remove, and queries search it \
             (approximate; 'simdb query --exact' still scans). See docs/index.md for tuning.
             """,
-        subcommands: [Status.self, Configure.self, Rebuild.self],
+        subcommands: [Status.self, Configure.self, Rebuild.self, Check.self],
         defaultSubcommand: Status.self
     )
 
@@ -72,6 +72,31 @@ struct IndexCommand: ParsableCommand {
             let status = try store.rebuildIndex { done, total in bar.update(done, of: total) }
             try IndexCommand.report(status, json: output.json)
         }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that the vectors and the graph agree.",
+            discussion: "Exits with status 6 and lists the problems when they do not; rebuild the index to repair the graph.")
+        @OptionGroup var storeOptions: StoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let problems = try storeOptions.open().checkIndex()
+            if output.json {
+                try JSONOutput.print(CheckReport(consistent: problems.isEmpty, problems: problems))
+            } else {
+                print(problems.isEmpty ? "consistent" : problems.joined(separator: "\n"))
+            }
+            if !problems.isEmpty {
+                throw SimDBError(.corruptStore, "the index disagrees with the vectors (\(problems.count) problems); run 'simdb index rebuild'")
+            }
+        }
+    }
+
+    struct CheckReport: Encodable {
+        var consistent: Bool
+        var problems: [String]
     }
 
     static func report(_ status: IndexStatus, json: Bool) throws {

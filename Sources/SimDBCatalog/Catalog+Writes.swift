@@ -46,6 +46,59 @@ extension Catalog {
         }
     }
 
+    /// Step A of many adds at once, for bulk imports: one intent per person, all in one SQLite
+    /// transaction. Finish them together with ``finish(intents:audit:now:)``.
+    /// - Parameter people: each person's id and template drafts.
+    /// - Returns: per person, in order, the intent id and the new template ids.
+    package func beginAdds(_ people: [(personId: String, templates: [TemplateDraft])], now: Date = Date()) throws
+        -> [(intent: Int64, templateIds: [Int64])]
+    {
+        try write { db in
+            try people.map { person in
+                if try !PersonRecord.exists(db, key: person.personId) {
+                    try PersonRecord(id: person.personId, displayName: nil, metadata: [:], createdAt: now, updatedAt: now).insert(db)
+                }
+                var intent = IntentRecord(id: nil, kind: .add, personId: person.personId, displayName: nil,
+                                          metadata: nil, createdAt: now)
+                try intent.insert(db)
+                guard let intentId = intent.id else { throw SimDBError(.internal, "intent row has no id") }
+                let ids = try person.templates.map { draft -> Int64 in
+                    var record = TemplateRecord(id: nil, personId: person.personId, sourceFile: draft.sourceFile,
+                                                imageSha256: draft.imageSha256, createdAt: now, state: .pending,
+                                                intentId: intentId)
+                    try record.insert(db)
+                    guard let id = record.id else { throw SimDBError(.internal, "template row has no id") }
+                    return id
+                }
+                return (intentId, ids)
+            }
+        }
+    }
+
+    /// Step C of many adds begun by ``beginAdds(_:now:)``: completes (or, with `undo`, cancels)
+    /// them all in one SQLite transaction and appends `audit`.
+    package func finish(intents: [Int64], undo: Bool = false, audit: AuditEntry?, now: Date = Date()) throws {
+        try write { db in
+            for intentId in intents {
+                if undo {
+                    try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
+                } else {
+                    try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
+                                   arguments: [intentId])
+                }
+                if let intent = try IntentRecord.fetchOne(db, key: intentId) {
+                    if undo {
+                        try deletePersonIfEmpty(db, intent.personId)
+                    } else {
+                        try db.execute(sql: "UPDATE people SET updated_at = ? WHERE id = ?", arguments: [now, intent.personId])
+                    }
+                    try intent.delete(db)
+                }
+            }
+            if var row = audit { try row.insert(db) }
+        }
+    }
+
     /// Step A of a remove: records the intent and hides the person's templates.
     /// - Returns: the intent id and the template ids whose vectors must go, or `nil` when the
     ///   person is not enrolled.

@@ -31,6 +31,8 @@ public enum MetricDirection: String, Sendable, Equatable {
 ///
 /// Three requirements, as in hnswlib: an identifier that stores persist, a direction, and the
 /// kernel itself. Kernels are called once per stored vector in a scan, so they must not allocate.
+/// A fourth, ``distances(_:batch:count:into:)``, has a default (the kernel in a loop); exact
+/// scans call it once per run of stored vectors, so a metric may override it with a faster one.
 public protocol DistanceMetric: Sendable {
     /// The stable identifier persisted in stores and accepted by `--metric` (`l2`, `cosine`, `ip`).
     var identifier: String { get }
@@ -39,9 +41,21 @@ public protocol DistanceMetric: Sendable {
     /// The value between two vectors of equal length.
     /// - Precondition: `a.count == b.count`.
     func distance(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float
+    /// `out[j]` = the value between `query` and the `j`-th of `count` vectors of `query.count`
+    /// values stored back to back at `base`.
+    func distances(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                   into out: UnsafeMutablePointer<Float>)
 }
 
 extension DistanceMetric {
+    /// The kernel in a loop.
+    @inlinable
+    public func distances(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                          into out: UnsafeMutablePointer<Float>) {
+        let n = query.count
+        for j in 0..<count { out[j] = distance(query, UnsafeBufferPointer(start: base + j * n, count: n)) }
+    }
+
     /// The value between two arrays; a convenience for tests and one-off comparisons.
     public func distance(_ a: [Float], _ b: [Float]) -> Float {
         a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in distance(a, b) } }
@@ -56,6 +70,11 @@ public struct SquaredL2Metric: DistanceMetric {
     @inlinable
     public func distance(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
         VectorKernels.squaredL2(a, b)
+    }
+    @inlinable
+    public func distances(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                          into out: UnsafeMutablePointer<Float>) {
+        VectorKernels.squaredL2(query, batch: base, count: count, into: out)
     }
 }
 
@@ -82,5 +101,10 @@ public struct InnerProductMetric: DistanceMetric {
     @inlinable
     public func distance(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
         VectorKernels.dot(a, b)
+    }
+    @inlinable
+    public func distances(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                          into out: UnsafeMutablePointer<Float>) {
+        VectorKernels.dot(query, batch: base, count: count, into: out)
     }
 }

@@ -107,4 +107,29 @@ public enum VectorKernels {
         }
         return (sab, saa, sbb)
     }
+
+    /// `out[j] = Σ (qᵢ − base[j·n + i])²` for `count` vectors of `query.count` values stored back
+    /// to back at `base`: one call for a run of vectors, for scans.
+    @inlinable
+    public static func squaredL2(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                                 into out: UnsafeMutablePointer<Float>) {
+        let n = query.count
+        guard let q = query.baseAddress else { return }
+        #if arch(x86_64)
+        if n >= 16, hasAVX2 { return simdb_squared_l2_batch_avx2(q, base, count, n, out) }
+        #endif
+        for j in 0..<count { out[j] = squaredL2(query, UnsafeBufferPointer(start: base + j * n, count: n)) }
+    }
+
+    /// `out[j] = Σ qᵢ base[j·n + i]` for `count` vectors stored back to back at `base`.
+    @inlinable
+    public static func dot(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                           into out: UnsafeMutablePointer<Float>) {
+        let n = query.count
+        guard let q = query.baseAddress else { return }
+        #if arch(x86_64)
+        if n >= 16, hasAVX2 { return simdb_dot_batch_avx2(q, base, count, n, out) }
+        #endif
+        for j in 0..<count { out[j] = dot(query, UnsafeBufferPointer(start: base + j * n, count: n)) }
+    }
 }

@@ -9,7 +9,7 @@ public struct TopK {
     public let k: Int
     /// Which way the metric points.
     public let direction: MetricDirection
-    private var heap: [Neighbor] = []
+    @usableFromInline var heap: [Neighbor] = []
 
     /// Creates an empty selection.
     /// - Parameters:
@@ -26,6 +26,13 @@ public struct TopK {
     private static func ranksAfter(_ a: Neighbor, _ b: Neighbor, _ direction: MetricDirection) -> Bool {
         if a.distance != b.distance { return direction.isCloser(b.distance, than: a.distance) }
         return a.id > b.id
+    }
+
+    /// Whether a hit at `distance` could be kept: the selection is not full, or `distance` is
+    /// not farther than the farthest kept hit. A cheap test to run before looking up its id.
+    @inlinable
+    public func mightKeep(_ distance: Float) -> Bool {
+        heap.count < k || !direction.isCloser(heap[0].distance, than: distance)
     }
 
     /// Offers one hit.

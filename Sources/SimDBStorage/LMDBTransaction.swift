@@ -78,6 +78,13 @@ public struct LMDBTransaction {
         return stat.ms_entries
     }
 
+    /// The bytes of pages `db` occupies (branch, leaf and overflow pages), from `mdb_stat`.
+    public func byteSize(_ db: LMDBDatabase) throws -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(txn, db.handle, &stat), "mdb_stat")
+        return (stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages) * Int(stat.ms_psize)
+    }
+
     /// Calls `body` with every record of an integer-key database, in ascending key order.
     ///
     /// A cursor scan; values are views into the memory map, valid until the transaction ends.

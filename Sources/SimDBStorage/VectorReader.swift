@@ -38,6 +38,10 @@ public struct VectorReader: VectorSource, SegmentedVectors {
     /// The number of components in every vector.
     public var dimension: Int { layout.dimension }
 
+    /// The snapshot's LMDB transaction id: equal ids mean the same committed contents, so a
+    /// layer may cache what it decoded from one snapshot for the next read with the same id.
+    public var snapshotID: Int { snapshot.transactionID }
+
     /// Calls `body` with every stored vector, in slot order.
     ///
     /// Streams the segments: nothing is looked up or allocated per vector, and `body` receives a
@@ -61,6 +65,19 @@ public struct VectorReader: VectorSource, SegmentedVectors {
                 if id == SegmentLayout.freeSlot { continue }
                 try body(id, UnsafeBufferPointer(start: vectors + index * layout.dimension, count: layout.dimension))
             }
+        }
+    }
+
+    /// Calls `body` with each segment's run of slots in `segments`: the vectors (back to back),
+    /// their ids (`UInt64`, ``SegmentLayout/freeSlot`` for an empty slot; read them unaligned)
+    /// and how many slots are in use. For scans that compute a run of distances in one call.
+    public func forEachSegment(inSegments segments: Range<Int>,
+                               _ body: (UnsafePointer<Float>, UnsafeRawPointer, Int) throws -> Void) rethrows {
+        let perSegment = layout.slotsPerSegment
+        for segment in segments {
+            guard let base = vectorTable.bases[segment] else { continue }
+            try body(UnsafePointer(base.assumingMemoryBound(to: Float.self)), UnsafeRawPointer(base + layout.idsOffset),
+                     min(perSegment, slotLimit - segment * perSegment))
         }
     }
 
@@ -127,6 +144,14 @@ public struct VectorReader: VectorSource, SegmentedVectors {
     /// The `meta` record named `name`, copied.
     public func record(_ name: String) throws -> [UInt8]? {
         try transaction.get(databases.meta, key: VectorStore.recordKey(name)).map(Array.init)
+    }
+
+    /// The bytes of pages the vectors (segments, id map, free list) and an index's data (graph
+    /// segments, small records) occupy in the file.
+    public func pageBytes() throws -> (vectors: Int, index: Int) {
+        let vectors = try [databases.segments, databases.ids, databases.free].reduce(0) { try $0 + transaction.byteSize($1) }
+        let index = try transaction.byteSize(databases.graph) + transaction.byteSize(databases.upper)
+        return (vectors, index)
     }
 
     /// The number of free slots (holes left by removals, reused first).

@@ -55,6 +55,24 @@ enum CLI {
     }
 }
 
+extension CLI {
+    /// Starts `simdb arguments...`, sends it `SIGKILL` after `seconds` if it is still running,
+    /// and waits for it. Returns whether it was killed.
+    static func runAndKill(_ arguments: [String], after seconds: Double) throws -> Bool {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed
+    }
+}
+
 /// Writes `people` folders (`p0`, `p1`, …) of `pictures` synthetic PNGs (`0.png`, …) under
 /// `directory/name` and returns that folder's path.
 func writePeopleFolder(in directory: TemporaryDirectory, name: String = "people", people: Int, pictures: Int) throws -> String {

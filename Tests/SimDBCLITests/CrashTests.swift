@@ -18,18 +18,10 @@ struct CrashTests {
         var rng = SplitMix64(seed: 2026)
         var killed = 0, killedMidWrite = 0, templatesBefore = 0
         for round in 0..<8 {
-            let process = Process()
-            process.executableURL = CLI.binary
-            process.arguments = ["add", "--from", directory.path("people"), "--store", store]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.02...0.5, using: &rng))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+            if try CLI.runAndKill(["add", "--from", directory.path("people"), "--store", store],
+                                  after: Double.random(in: 0.02...0.5, using: &rng)) {
                 killed += 1
             }
-            process.waitUntilExit()
 
             let reopened = try Store(path: store)
             #expect(try reopened.catalog.hasIncompleteIntents() == false, "round \(round): intents left")

@@ -19,4 +19,17 @@ float simdb_squared_l2_avx2(const float *a, const float *b, size_t n);
 /// Σ aᵢ bᵢ, AVX2 + FMA. Call only when simdb_kernels_have_avx2() is 1.
 float simdb_dot_avx2(const float *a, const float *b, size_t n);
 
+/// out[j] = Σ (qᵢ − base[j·n + i])² for j in 0..<count: one query against `count` vectors
+/// stored back to back. AVX2 + FMA; call only when simdb_kernels_have_avx2() is 1.
+void simdb_squared_l2_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out);
+
+/// out[j] = Σ qᵢ base[j·n + i] for j in 0..<count. AVX2 + FMA; call only when
+/// simdb_kernels_have_avx2() is 1.
+void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out);
+
+/// Asks the CPU to start loading the cache line at `address` (a hint; never faults).
+static inline void simdb_prefetch(const void *address) {
+    __builtin_prefetch(address, 0, 3);
+}
+
 #endif

@@ -178,9 +178,9 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         var moved = true
         while moved {
             moved = false
-            for link in storage.neighbors(of: current.node, level: level) where isOnLevel(link, level) {
+            for link in storage.neighbors(of: current.node, level: level) {
                 let candidate = score(query, link)
-                if candidate < current.score {
+                if candidate < current.score, isOnLevel(link, level) {
                     current = ScoredNode(score: candidate, node: link)
                     moved = true
                 }
@@ -210,9 +210,15 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         }
         while let nearest = candidates.pop() {
             if results.count >= ef, let worst = results.top, nearest.score > worst.score { break }
-            for link in storage.neighbors(of: nearest.node, level: level) where scratch.visit(link) && isOnLevel(link, level) {
+            // Liveness is checked only for a link that would be kept: most are not, and the
+            // check reads the link's graph row, a cache miss the distance alone does not pay (a
+            // stale link's slot still holds a vector, zeroed, so scoring it is harmless).
+            let links = storage.neighbors(of: nearest.node, level: level)
+            for link in links where !scratch.isVisited(link) { storage.prefetchVector(of: link) }
+            for link in links where scratch.visit(link) {
                 let candidate = ScoredNode(score: score(query, link), node: link)
                 if results.count < ef || candidate.score < results.top!.score {
+                    guard isOnLevel(link, level) else { continue }
                     candidates.push(candidate)
                     guard accept?(link) ?? true else { continue }
                     results.push(candidate)

@@ -40,8 +40,12 @@ public protocol HNSWGraphStorage {
     func externalID(of node: HNSWNode) -> UInt64
     /// The highest level `node` is linked on.
     func level(of node: HNSWNode) -> Int
-    /// The vector at `node`, in place.
+    /// The vector at `node`, in place. Must be readable for every slot below ``slotLimit``, live
+    /// or not (a freed slot may hold any values): searches score a link before they check that it
+    /// is live, so a stale link costs one distance, not a lookup.
     func vector(of node: HNSWNode) -> UnsafeBufferPointer<Float>
+    /// Hints that ``vector(of:)`` of `node` is about to be read (a prefetch); may do nothing.
+    func prefetchVector(of node: HNSWNode)
     /// The links of `node` on `level` (`level ≤ level(of: node)`), in place.
     func neighbors(of node: HNSWNode, level: Int) -> UnsafeBufferPointer<HNSWNode>
 
@@ -54,4 +58,9 @@ public protocol HNSWGraphStorage {
     mutating func setNeighbors(of node: HNSWNode, level: Int, to neighbors: [HNSWNode]) throws
     /// Moves the top of the graph.
     mutating func setEntryPoint(_ entry: HNSWEntryPoint?) throws
+}
+
+extension HNSWGraphStorage {
+    /// Does nothing.
+    public func prefetchVector(of node: HNSWNode) {}
 }

@@ -76,6 +76,10 @@ public final class HNSWScratch {
         }
     }
 
+    /// Whether `node` was visited in this search.
+    @inline(__always)
+    func isVisited(_ node: HNSWNode) -> Bool { stamps[Int(node)] == generation }
+
     /// Marks `node` visited; returns whether it was new.
     @inline(__always)
     func visit(_ node: HNSWNode) -> Bool {

@@ -93,7 +93,9 @@ struct GraphSearch: MetricGenericWork {
     }
 }
 
-/// One exact scan of a snapshot, split over `threads` threads by segment.
+/// One exact scan of a snapshot, split over `threads` threads by segment: each segment's
+/// distances in one batch call, then only the few that could enter the top `k` have their id
+/// read and their filter run.
 struct ExactSearch: MetricGenericWork {
     let reader: VectorReader
     let query: [Float]
@@ -104,26 +106,34 @@ struct ExactSearch: MetricGenericWork {
     func run<Metric: DistanceMetric>(_ metric: Metric) throws -> [Neighbor] {
         let segments = reader.layout.segmentCount(forSlots: reader.slotLimit)
         let parts = max(1, min(threads, segments))
-        let filter = isIncluded ?? { _ in true }
         if parts == 1 {
-            return try FlatIndex.search(query, in: reader, metric: metric, k: k, where: filter)
+            return scan(metric, segments: 0..<segments)
         }
         let partials = UnsafeSendableBox([[Neighbor]](repeating: [], count: parts))
-        let reader = UnsafeSendableBox(reader), query = query, k = k
-        let unsafeFilter = UnsafeSendableBox(filter)
+        let work = UnsafeSendableBox(self)
         DispatchQueueConcurrency.perform(parts) { part in
-            let range = segments * part / parts ..< segments * (part + 1) / parts
-            var top = TopK(k: k, direction: metric.direction)
-            query.withUnsafeBufferPointer { q in
-                reader.value.forEachVector(inSegments: range) { id, vector in
-                    guard unsafeFilter.value(id) else { return }
-                    top.offer(id: id, distance: metric.distance(q, vector))
-                }
-            }
-            partials.withLock { $0[part] = top.sorted() }
+            let hits = work.value.scan(metric, segments: segments * part / parts ..< segments * (part + 1) / parts)
+            partials.withLock { $0[part] = hits }
         }
         var top = TopK(k: k, direction: metric.direction)
         for hit in partials.withLock({ $0 }).joined() { top.offer(hit) }
+        return top.sorted()
+    }
+
+    func scan<Metric: DistanceMetric>(_ metric: Metric, segments: Range<Int>) -> [Neighbor] {
+        var top = TopK(k: k, direction: metric.direction)
+        let distances = UnsafeMutablePointer<Float>.allocate(capacity: reader.layout.slotsPerSegment)
+        defer { distances.deallocate() }
+        query.withUnsafeBufferPointer { q in
+            reader.forEachSegment(inSegments: segments) { vectors, ids, count in
+                metric.distances(q, batch: vectors, count: count, into: distances)
+                for index in 0..<count where top.mightKeep(distances[index]) {
+                    let id = UInt64(littleEndian: ids.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+                    guard id != SegmentLayout.freeSlot, isIncluded?(id) ?? true else { continue }
+                    top.offer(id: id, distance: distances[index])
+                }
+            }
+        }
         return top.sorted()
     }
 }

@@ -46,7 +46,7 @@ extension IndexedVectorStore {
             throw SimDBError(.invalidArgument, "efSearch must be between 1 and 10000 (got \(ef))")
         }
         return try store.read { reader in
-            let record = try record(in: reader.record(IndexRecord.name))
+            let record = try record(of: reader)
             if !options.exact, isComplete(record, slotLimit: reader.slotLimit),
                try reader.count() >= record.settings.exactBelow
             {
@@ -70,7 +70,7 @@ extension IndexedVectorStore {
     public func searchGroups<Group: Hashable & Sendable>(
         _ query: [Float], k: Int, options: SearchOptions = SearchOptions(), groupOf: (UInt64) -> Group?
     ) throws -> (groups: [GroupNeighbor<Group>], method: SearchMethod) {
-        let settings = try settings()
+        let settings = try store.read { try record(of: $0).settings }
         let candidates = max(options.efSearch ?? settings.hnsw.efSearch, 4 * k)
         var graphOptions = options
         graphOptions.efSearch = min(10_000, candidates)

@@ -19,6 +19,8 @@ public final class IndexedVectorStore: Sendable {
     public let metric: any DistanceMetric
     /// Working memory for searches, reused across them.
     let scratchPool = ScratchPool()
+    /// The index record of the last snapshot read, so a search does not decode it again.
+    private let recordCache = UnsafeSendableBox<(snapshot: Int, record: IndexRecord)?>(nil)
 
     /// How many bytes of segments one write transaction copies before a bulk write commits and
     /// goes on in a new one (LMDB holds about 512 MiB of dirty pages in a transaction).
@@ -178,6 +180,15 @@ public final class IndexedVectorStore: Sendable {
             throw SimDBError(.encoderMismatch,
                 "\(store.path): the index was built for metric \(record.metric), not \(metric.identifier)")
         }
+        return record
+    }
+
+    /// The index record of `reader`'s snapshot, decoded once per snapshot.
+    func record(of reader: VectorReader) throws -> IndexRecord {
+        let snapshot = reader.snapshotID
+        if let cached = recordCache.withLock({ $0 }), cached.snapshot == snapshot { return cached.record }
+        let record = try record(in: reader.record(IndexRecord.name))
+        recordCache.withLock { $0 = (snapshot, record) }
         return record
     }
 

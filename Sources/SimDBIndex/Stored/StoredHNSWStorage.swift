@@ -1,3 +1,4 @@
+import CSimDBKernels
 import SimDBCore
 import SimDBStorage
 
@@ -99,6 +100,13 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         let slot = Int(node)
         let base = vectorBases[slot >> layout.shift].unsafelyUnwrapped + layout.index(of: slot) * layout.vectorBytes
         return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: dimension)
+    }
+
+    @inline(__always)
+    func prefetchVector(of node: HNSWNode) {
+        let slot = Int(node)
+        guard let base = vectorBases[slot >> layout.shift] else { return }
+        simdb_prefetch(base + layout.index(of: slot) * layout.vectorBytes)
     }
 
     /// Level 0: in place. Upper levels: a copy, valid until the next call for an upper level.

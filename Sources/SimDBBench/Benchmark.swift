@@ -1,0 +1,149 @@
+import Foundation
+import SimDBCore
+import SimDBIndex
+import SimDBStorage
+
+/// `simdb bench`: builds a store from benchmark vectors and measures inserts, the index build,
+/// and exact and HNSW search (QPS, latency percentiles, recall against the true neighbours), the
+/// peak resident memory while searching and the store's size on disk.
+public struct Benchmark: Sendable {
+    /// The store's metric: `l2`, `cosine` or `ip`.
+    public var metric: any DistanceMetric = SquaredL2Metric()
+    /// The graph's shape; its `efSearch` is ignored in favour of ``efSearchSweep``.
+    public var parameters = HNSWParameters()
+    /// The `efSearch` values measured.
+    public var efSearchSweep = [16, 32, 64, 128]
+    /// Threads issuing queries at once (each query runs on one thread).
+    public var threads = 1
+    /// Neighbours per query.
+    public var k = 10
+    /// Times each search phase runs; the round with the median QPS is reported.
+    public var rounds = 3
+    /// Queries timed on the exact scan (it is slow on large stores); all when `nil`.
+    public var exactQueries: Int?
+    /// Where the store is built; a temporary directory, removed afterwards, when `nil`.
+    public var directory: String?
+
+    public init() {}
+
+    /// What a stage reports while it runs: (stage, done, total).
+    public typealias Progress = @Sendable (String, Int, Int) -> Void
+
+    /// Runs the benchmark on `data`.
+    /// - Throws: ``SimDBError`` from the store, or `.invalidArgument` for bad settings.
+    ///
+    /// `data` is consumed: the base vectors are released once stored, so the memory measured
+    /// while searching is the store's, not the input's.
+    public func run(_ data: consuming BenchmarkData, progress: Progress? = nil) throws -> BenchmarkReport {
+        try parameters.validate()
+        guard threads >= 1, k >= 1, rounds >= 1, !efSearchSweep.isEmpty,
+              efSearchSweep.allSatisfy({ (1...10_000).contains($0) }) else {
+            throw SimDBError(.invalidArgument, "threads, k and rounds must be at least 1, and efSearch 1...10000")
+        }
+        let root = directory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("simdb-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
+        let path = URL(fileURLWithPath: root).appendingPathComponent("vectors.mdb").path
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw SimDBError(.invalidArgument, "\(path) exists; give an empty directory")
+        }
+        let dimension = data.base.dimension
+        let index = IndexedVectorStore(
+            store: try VectorStore(path: path, dimension: dimension, encoderIdentifier: "bench/1"), metric: metric)
+        var settings = IndexSettings(enabled: false, exactBelow: 0, hnsw: parameters)
+        try index.updateSettings(settings)
+
+        // Inserts without an index, then the build: `build_s` is both.
+        let count = data.base.count, baseCount = count
+        let insertSeconds = try Self.seconds {
+            try data.base.values.withUnsafeBufferPointer { values in
+                try index.bulkPut(count: count, next: { row, buffer in
+                    _ = buffer.initialize(from: values[row * dimension ..< (row + 1) * dimension])
+                    return UInt64(row)
+                }, progress: { done, total in progress?("insert", done, total) })
+            }
+        }
+        data.base = EmbeddingBatch(dimension: dimension, values: [])
+        settings.enabled = true
+        let indexSeconds = try Self.seconds {
+            try index.updateSettings(settings) { done, total in progress?("index", done, total) }
+        }
+
+        let depth = max(k, 10)
+        let truth = try data.truth ?? groundTruth(data.queries, index: index, depth: depth, progress: progress)
+        MemoryUse.returnFreedMemory()
+        MemoryUse.resetPeak()
+        let exactCount = min(data.queries.count, exactQueries ?? data.queries.count)
+        let exact = try measure(queries: data.queries, count: exactCount, truth: truth) { query in
+            try index.search(query, k: k, options: SearchOptions(exact: true)).hits
+        }
+        progress?("exact", 1, 1)
+        var hnsw: [BenchmarkReport.Search] = []
+        for (step, ef) in efSearchSweep.enumerated() {
+            var row = try measure(queries: data.queries, count: data.queries.count, truth: truth) { query in
+                let (hits, method) = try index.search(query, k: k, options: SearchOptions(efSearch: ef))
+                guard method == .hnsw else { throw SimDBError(.internal, "the benchmark store searched without its graph") }
+                return hits
+            }
+            row.efSearch = ef
+            hnsw.append(row)
+            progress?("hnsw", step + 1, efSearchSweep.count)
+        }
+        let peak = MemoryUse.peakResidentBytes()
+        let pages = try index.store.read { try $0.pageBytes() }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return BenchmarkReport(
+            n: baseCount, dim: dimension, queries: data.queries.count, threads: threads, k: k, metric: metric.identifier,
+            m: parameters.m, efConstruction: parameters.efConstruction,
+            insertPerSecond: Double(count) / insertSeconds, insertSeconds: insertSeconds, indexSeconds: indexSeconds,
+            buildSeconds: insertSeconds + indexSeconds, peakRSSBytes: peak, storeBytes: fileBytes,
+            rawVectorBytes: count * dimension * 4, vectorPageBytes: pages.vectors, indexPageBytes: pages.index,
+            exact: exact, hnsw: hnsw)
+    }
+
+    /// The true neighbours by exact search, with every core.
+    private func groundTruth(_ queries: EmbeddingBatch, index: IndexedVectorStore, depth: Int,
+                             progress: Progress?) throws -> [[Int32]] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        var rows: [[Int32]] = []
+        for row in 0..<queries.count {
+            let hits = try index.search(queries.vector(at: row), k: depth,
+                                        options: SearchOptions(exact: true, threads: cores)).hits
+            rows.append(hits.map { Int32($0.id) })
+            if row % 100 == 99 { progress?("truth", row + 1, queries.count) }
+        }
+        return rows
+    }
+
+    /// Runs `count` queries on ``threads`` threads, ``rounds`` times; the median-QPS round.
+    private func measure(queries: EmbeddingBatch, count: Int, truth: [[Int32]],
+                         search: @escaping @Sendable ([Float]) throws -> [Neighbor]) throws -> BenchmarkReport.Search {
+        let rows = (0..<count).map { queries.vector(at: $0) }
+        var results: [(qps: Double, latencies: [Double], answers: [[UInt64]])] = []
+        for _ in 0..<rounds {
+            results.append(try QueryRunner(threads: threads).run(rows, search))
+        }
+        results.sort { $0.qps < $1.qps }
+        let median = results[results.count / 2]
+        let sorted = median.latencies.sorted()
+        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
+        func recall(_ depth: Int) -> Double {
+            var found = 0
+            for (row, answer) in median.answers.enumerated() {
+                let expected = Set(truth[row].prefix(depth).map { UInt64($0) })
+                found += answer.prefix(depth).filter { expected.contains($0) }.count
+            }
+            return Double(found) / Double(max(1, median.answers.count * depth))
+        }
+        return BenchmarkReport.Search(efSearch: nil, qps: median.qps, p50Milliseconds: percentile(0.5) * 1e3,
+                                      p99Milliseconds: percentile(0.99) * 1e3, recallAt1: recall(1),
+                                      recallAt10: recall(min(10, k)))
+    }
+
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}

@@ -1,0 +1,77 @@
+import SimDBCore
+import SimDBStorage
+
+extension IndexedVectorStore {
+    /// Checks that the vectors and the graph agree, over one snapshot: every slot's id maps back
+    /// to it, free slots are marked free, every live slot the graph covers is a node on the
+    /// level its id draws and no other slot is, links stay in range and within their limits,
+    /// upper levels exist exactly for nodes above level 0, and the entry point is a node on the
+    /// highest level. Links to free slots are allowed (a delete repairs the neighbourhood it
+    /// finds, and searches skip the rest).
+    /// - Parameter limit: stop after this many problems.
+    /// - Returns: the problems found, one line each; empty when the store is consistent.
+    /// - Throws: ``SimDBError`` when the store cannot be read.
+    public func check(limit: Int = 20) throws -> [String] {
+        try store.read { reader in
+            var problems: [String] = []
+            func report(_ problem: String) { if problems.count < limit { problems.append(problem) } }
+            let record = try record(in: reader.record(IndexRecord.name))
+            var live = 0
+            for slot in 0..<reader.slotLimit {
+                guard let id = reader.id(at: slot) else { continue }
+                live += 1
+                if try reader.slot(of: id) != slot { report("slot \(slot) holds id \(id), which maps to another slot") }
+            }
+            if try live != reader.count() { report("\(live) slots hold ids but the id map has \(try reader.count())") }
+            if try live + reader.freeSlotCount() != reader.slotLimit {
+                report("\(live) live and \(try reader.freeSlotCount()) free slots do not add up to \(reader.slotLimit)")
+            }
+            guard let covered = record.coveredSlots else {
+                if try reader.pageBytes().index > 0 { report("graph data is stored but the index record has no graph") }
+                return problems
+            }
+            let parameters = record.settings.hnsw
+            let storage = StoredHNSWStorage(reader, parameters: parameters, entryPoint: record.entryPoint)
+            var top: HNSWEntryPoint?
+            for slot in 0..<reader.slotLimit {
+                let node = HNSWNode(slot), id = reader.id(at: slot)
+                let inGraph = storage.isLive(node)
+                guard let id, slot < covered else {
+                    if inGraph { report("slot \(slot) is a graph node but \(id == nil ? "is free" : "is not covered yet")") }
+                    continue
+                }
+                guard inGraph else {
+                    report("slot \(slot) (id \(id)) is not in the graph")
+                    continue
+                }
+                let level = storage.level(of: node)
+                if level != parameters.level(for: id) { report("node \(slot) is on level \(level), its id draws \(parameters.level(for: id))") }
+                if level > top?.level ?? -1 { top = HNSWEntryPoint(node: node, level: level) }
+                for current in 0...level {
+                    let links = storage.neighbors(of: node, level: current)
+                    if links.count > parameters.maximumLinks(atLevel: current) {
+                        report("node \(slot) has \(links.count) links on level \(current)")
+                    }
+                    for link in links where Int(link) >= reader.slotLimit || link == node {
+                        report("node \(slot) links to \(link) on level \(current)")
+                    }
+                }
+                let upper = try reader.upperRecord(slot)?.count ?? 0
+                if upper != level * (4 + 4 * parameters.maximumLinks(atLevel: 1)) {
+                    report("node \(slot) on level \(level) has \(upper) bytes of upper links")
+                }
+            }
+            switch (record.entryPoint, top) {
+            case (nil, nil):
+                break
+            case let (entry?, top?):
+                if !storage.isLive(entry.node) || entry.level != top.level || storage.level(of: entry.node) != entry.level {
+                    report("the entry point \(entry.node) (level \(entry.level)) is not a node on the top level \(top.level)")
+                }
+            default:
+                report("the entry point is \(record.entryPoint.map { "\($0.node)" } ?? "missing") but the graph has \(top == nil ? "no" : "some") nodes")
+            }
+            return problems
+        }
+    }
+}
