@@ -87,11 +87,15 @@ def run_faiss(base, queries, truth, args):
         return None
     faiss.omp_set_num_threads(args.threads)
     result = {}
-    flat = faiss.IndexFlatL2(base.shape[1])
-    flat.add(base)
-    stats, answers = one_at_a_time(lambda q: flat.search(q, args.k)[1][0], queries[:args.exact_queries])
-    stats["recall_at_10"] = recall(answers, truth, min(10, args.k))
-    result["flat"] = stats
+    if "faiss-flat" in args.peers:
+        flat = faiss.IndexFlatL2(base.shape[1])
+        flat.add(base)
+        stats, answers = one_at_a_time(lambda q: flat.search(q, args.k)[1][0], queries[:args.exact_queries])
+        stats["recall_at_10"] = recall(answers, truth[:args.exact_queries], min(10, args.k))
+        result["flat"] = stats
+        del flat
+    if "faiss-hnsw" not in args.peers:
+        return result
     hnsw = faiss.IndexHNSWFlat(base.shape[1], args.m)
     hnsw.hnsw.efConstruction = args.ef_construction
     start = time.perf_counter()
@@ -107,6 +111,8 @@ def run_faiss(base, queries, truth, args):
 
 
 def run_hnswlib(base, queries, truth, args):
+    if "hnswlib" not in args.peers:
+        return None
     try:
         import hnswlib
     except ImportError:
@@ -129,7 +135,8 @@ def run_hnswlib(base, queries, truth, args):
 def run_simdb(paths, args):
     command = [args.simdb, "bench", "--base", paths["base"], "--queries", paths["queries"], "--truth", paths["truth"],
                "--m", str(args.m), "--ef-construction", str(args.ef_construction),
-               "--ef-search", ",".join(map(str, args.ef_search)), "--threads", str(args.threads), "--k", str(args.k), "--json"]
+               "--ef-search", ",".join(map(str, args.ef_search)), "--threads", str(args.threads), "--k", str(args.k),
+               "--exact-queries", str(args.exact_queries), "--json"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"simdb bench failed: {done.stderr.strip()}", file=sys.stderr)
@@ -154,6 +161,8 @@ def main():
     parser.add_argument("--out", default="/tmp/simdb-ann", help="folder for base.fvecs, queries.fvecs, truth.ivecs")
     parser.add_argument("--simdb", help="a simdb binary to run `bench` with on the same files")
     parser.add_argument("--reuse", action="store_true", help="measure the files already in --out instead of generating them")
+    parser.add_argument("--peers", type=lambda s: set(s.split(",")), default={"faiss-flat", "faiss-hnsw", "hnswlib"},
+                        help="which peers to run: faiss-flat,faiss-hnsw,hnswlib (default all)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -183,19 +192,29 @@ def main():
     print(f"{report['n']} x {report['dim']}-d clustered, M {args.m}, efConstruction {args.ef_construction}, "
           f"{args.threads} thread(s), k {args.k}")
     faiss_result, hnswlib_result, simdb_result = report["faiss"], report["hnswlib"], report["simdb"]
-    if faiss_result:
+    if faiss_result and "flat" in faiss_result:
         flat = faiss_result["flat"]
         line = f"exact: FAISS IndexFlatL2 {flat['qps']:.0f} QPS (p50 {flat['p50_ms']:.2f} ms)"
         if simdb_result:
             line += f"; simdb {simdb_result['exact']['qps']:.0f} QPS, ratio {simdb_result['exact']['qps'] / flat['qps']:.2f}x"
         print(line)
     for name, result in (("FAISS HNSW", faiss_result), ("hnswlib", hnswlib_result), ("simdb", simdb_result)):
-        if not result:
+        if not result or "hnsw" not in result:
             continue
         print(f"{name}: build {result['build_s']:.1f} s")
         for row in result["hnsw"]:
             print(f"  efSearch {row['ef_search']:4d}: {row['qps']:8.0f} QPS  p50 {row['p50_ms']:.3f} ms  "
                   f"p99 {row['p99_ms']:.3f} ms  recall@1 {row['recall_at_1']:.3f}  recall@10 {row['recall_at_10']:.3f}")
+    if simdb_result and hnswlib_result:
+        print(f"simdb / hnswlib: build {simdb_result['build_s'] / hnswlib_result['build_s']:.2f}x the time")
+        for ours, theirs in zip(simdb_result["hnsw"], hnswlib_result["hnsw"]):
+            print(f"  efSearch {ours['ef_search']:4d}: QPS {ours['qps'] / theirs['qps']:.2f}x "
+                  f"(recall@10 {ours['recall_at_10']:.3f} vs {theirs['recall_at_10']:.3f})")
+    if simdb_result:
+        graph = simdb_result["raw_vector_bytes"] + simdb_result["index_page_bytes"]
+        print(f"simdb: insert {simdb_result['insert_per_s']:.0f} vectors/s without index; peak RSS while searching "
+              f"{simdb_result['peak_rss_bytes'] / 2**20:.0f} MiB = {simdb_result['peak_rss_bytes'] / graph:.2f}x "
+              f"(raw vectors + graph, {graph / 2**20:.0f} MiB); store {simdb_result['store_bytes'] / 2**20:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,9 @@ public final class VectorWriter: SegmentedVectors {
         guard id != SegmentLayout.freeSlot else {
             throw SimDBError(.invalidArgument, "\(path): id \(id) is reserved")
         }
+        guard vector.allSatisfy(\.isFinite) else {
+            throw SimDBError(.invalidArgument, "\(path): vector \(id) has a value that is not finite")
+        }
         if let slot = try slot(of: id) {
             try writeSlot(slot, id: id, vector: vector)
             return (slot, true)
@@ -100,7 +103,8 @@ public final class VectorWriter: SegmentedVectors {
         return (slot, false)
     }
 
-    /// Removes the vector stored under `id` and frees its slot.
+    /// Removes the vector stored under `id` and frees its slot, whose vector then reads as NaN
+    /// (so an index can tell a link to a freed slot by its distance).
     /// - Returns: the slot it had, or `nil` when `id` was absent.
     @discardableResult
     public func remove(id: UInt64) throws -> Int? {
@@ -109,7 +113,7 @@ public final class VectorWriter: SegmentedVectors {
         try txn.put(databases.free, key: UInt64(slot), value: UnsafeRawBufferPointer(start: nil, count: 0))
         let segment = try mutableVectorSegment(layout.segment(of: slot))
         let index = layout.index(of: slot)
-        (segment + index * layout.vectorBytes).initializeMemory(as: UInt8.self, repeating: 0, count: layout.vectorBytes)
+        (segment + index * layout.vectorBytes).initializeMemory(as: Float.self, repeating: .nan, count: layout.dimension)
         segment.storeBytes(of: SegmentLayout.freeSlot.littleEndian, toByteOffset: layout.idsOffset + index * 8,
                            as: UInt64.self)
         return slot

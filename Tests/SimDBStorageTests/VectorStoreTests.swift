@@ -8,8 +8,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("vectors").path
             let dimension = 6
-            let special: [Float] = [-0.0, .infinity, -.greatestFiniteMagnitude, .leastNonzeroMagnitude,
-                                    Float(bitPattern: 0x7FC0_1234), 1.0 / 3.0]
+            let special: [Float] = [-0.0, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude,
+                                    -.leastNormalMagnitude, 1.0 / 3.0]
             let ids: [UInt64] = [900, 3, 1 << 33, 17, 256, 1]
             var rows = ids.map { testVector(id: $0, dimension: dimension) }
             rows[0] = special
@@ -174,6 +174,25 @@ import Testing
                 for id in ids.filter({ $0 != 3 && $0 != 7 }) + [20, 21, 22] {
                     #expect(seen[id] == bits(testVector(id: id, dimension: 4)))
                 }
+            }
+        }
+    }
+
+    @Test func nonFiniteVectorsAreRefusedAndFreedSlotsReadAsNaN() throws {
+        try withTemporaryDirectory { dir in
+            let store = try VectorStore(path: dir.appendingPathComponent("v").path, dimension: 2, encoderIdentifier: "test/1")
+            for bad: Float in [.nan, .infinity, -.infinity] {
+                let error = #expect(throws: SimDBError.self) {
+                    try store.put(ids: [1, 2], vectors: EmbeddingBatch(dimension: 2, values: [0, 1, bad, 0]))
+                }
+                #expect(error?.code == .invalidArgument)
+            }
+            #expect(try store.count() == 0)
+            try store.put(ids: [1, 2], vectors: EmbeddingBatch(dimension: 2, values: [0, 1, 2, 3]))
+            try store.remove(ids: [1])
+            try store.read { reader in
+                #expect(reader.vector(at: 0).allSatisfy(\.isNaN) && reader.id(at: 0) == nil)
+                #expect(Array(reader.vector(at: 1)) == [2, 3])
             }
         }
     }

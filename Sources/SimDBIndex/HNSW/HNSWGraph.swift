@@ -194,39 +194,44 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     func searchLevel(_ query: UnsafeBufferPointer<Float>, from entries: [ScoredNode], ef: Int, level: Int,
                      scratch: HNSWScratch, accept: ((HNSWNode) -> Bool)?) -> [ScoredNode] {
         scratch.beginVisit(slotLimit: storage.slotLimit)
-        // The heaps are moved out of the scratch for the loop (no class access per step) and back.
-        var candidates = ScoredHeap(.closestFirst, capacity: 0), results = ScoredHeap(.farthestFirst, capacity: 0)
-        swap(&candidates, &scratch.candidates)
-        swap(&results, &scratch.results)
+        // The heaps are taken out of the scratch for the loop (no class access per step) and put
+        // back: copies of a ScoredHeap share its memory, and only the local one is used meanwhile.
+        var candidates = scratch.candidates, results = scratch.results
         candidates.removeAll()
         results.removeAll()
         defer {
-            swap(&candidates, &scratch.candidates)
-            swap(&results, &scratch.results)
+            scratch.candidates = candidates
+            scratch.results = results
         }
         for entry in entries where scratch.visit(entry.node) {
             candidates.push(entry)
             if accept?(entry.node) ?? true { results.push(entry) }
         }
         while let nearest = candidates.pop() {
-            if results.count >= ef, let worst = results.top, nearest.score > worst.score { break }
-            // Liveness is checked only for a link that would be kept: most are not, and the
-            // check reads the link's graph row, a cache miss the distance alone does not pay (a
-            // stale link's slot still holds a vector, zeroed, so scoring it is harmless).
+            if results.count >= ef, nearest.score > results.unsafeTop.score { break }
             let links = storage.neighbors(of: nearest.node, level: level)
             for link in links where !scratch.isVisited(link) { storage.prefetchVector(of: link) }
+            // A stale link (to a slot freed by a delete) is told by its score: a freed slot's
+            // vector is NaN, and so is its score. Level 0 needs no other check, which would read
+            // the link's graph row, a cache miss the distance alone does not pay; above level 0
+            // the slot may have been reused by a node on a lower level.
             for link in links where scratch.visit(link) {
                 let candidate = ScoredNode(score: score(query, link), node: link)
-                if results.count < ef || candidate.score < results.top!.score {
-                    guard isOnLevel(link, level) else { continue }
-                    candidates.push(candidate)
-                    guard accept?(link) ?? true else { continue }
+                guard results.count < ef || candidate.score < results.unsafeTop.score, !candidate.score.isNaN,
+                      level == 0 || isOnLevel(link, level) else {
+                    continue
+                }
+                candidates.push(candidate)
+                if level == 0 { storage.prefetchNeighbors(of: link) }  // most candidates are expanded later
+                guard accept?(link) ?? true else { continue }
+                if results.count < ef {
                     results.push(candidate)
-                    if results.count > ef { results.pop() }
+                } else {
+                    results.replaceTop(candidate)
                 }
             }
         }
-        return results.items.sorted()
+        return Array(results.items).sorted()
     }
 
     /// The paper's heuristic: walking `candidates` closest first, keep one only when it is closer

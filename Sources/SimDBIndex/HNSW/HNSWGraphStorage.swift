@@ -41,18 +41,21 @@ public protocol HNSWGraphStorage {
     /// The highest level `node` is linked on.
     func level(of node: HNSWNode) -> Int
     /// The vector at `node`, in place. Must be readable for every slot below ``slotLimit``, live
-    /// or not (a freed slot may hold any values): searches score a link before they check that it
-    /// is live, so a stale link costs one distance, not a lookup.
+    /// or not, and a slot freed by ``removeNode(_:)`` must hold NaN values: searches tell a stale
+    /// level-0 link by its NaN score, so it costs one distance, not a lookup.
     func vector(of node: HNSWNode) -> UnsafeBufferPointer<Float>
     /// Hints that ``vector(of:)`` of `node` is about to be read (a prefetch); may do nothing.
     func prefetchVector(of node: HNSWNode)
+    /// Hints that the level-0 links of `node` are about to be read; may do nothing.
+    func prefetchNeighbors(of node: HNSWNode)
     /// The links of `node` on `level` (`level ≤ level(of: node)`), in place.
     func neighbors(of node: HNSWNode, level: Int) -> UnsafeBufferPointer<HNSWNode>
 
     /// Stores a vector in a free slot with no links, on levels `0...level`, and returns the slot.
     /// - Throws: ``SimDBError`` when the storage fails or is full.
     mutating func addNode(externalID: UInt64, vector: UnsafeBufferPointer<Float>, level: Int) throws -> HNSWNode
-    /// Frees `node`'s slot and its links; later ``addNode(externalID:vector:level:)`` calls may reuse it.
+    /// Frees `node`'s slot and its links (its vector reads as NaN from then on); later
+    /// ``addNode(externalID:vector:level:)`` calls may reuse it.
     mutating func removeNode(_ node: HNSWNode) throws
     /// Replaces the links of `node` on `level`.
     mutating func setNeighbors(of node: HNSWNode, level: Int, to neighbors: [HNSWNode]) throws
@@ -63,4 +66,6 @@ public protocol HNSWGraphStorage {
 extension HNSWGraphStorage {
     /// Does nothing.
     public func prefetchVector(of node: HNSWNode) {}
+    /// Does nothing.
+    public func prefetchNeighbors(of node: HNSWNode) {}
 }

@@ -9,38 +9,89 @@ struct ScoredNode: Comparable {
     }
 }
 
-/// A binary heap of scored nodes with the closest (`.closestFirst`) or the farthest on top.
+/// A binary heap of scored nodes with the closest (`.closestFirst`) or the farthest on top, in
+/// plain memory: no bounds or uniqueness checks on the search's hottest path. The memory
+/// belongs to the ``HNSWScratch`` that made the heap, which frees it.
 struct ScoredHeap {
     enum Order { case closestFirst, farthestFirst }
     let order: Order
-    private(set) var items: [ScoredNode] = []
+    private(set) var count = 0
+    private var capacity: Int
+    private(set) var storage: UnsafeMutablePointer<ScoredNode>
 
     init(_ order: Order, capacity: Int) {
         self.order = order
-        items.reserveCapacity(capacity)
+        self.capacity = max(capacity, 16)
+        storage = .allocate(capacity: self.capacity)
     }
 
-    var count: Int { items.count }
-    var top: ScoredNode? { items.first }
+    /// Frees the memory; the heap must not be used afterwards.
+    func deallocate() { storage.deallocate() }
 
-    mutating func removeAll() { items.removeAll(keepingCapacity: true) }
+    var top: ScoredNode? { count > 0 ? storage[0] : nil }
+    /// The top, when the heap is not empty.
+    var unsafeTop: ScoredNode { storage[0] }
+    /// The items in heap order.
+    var items: UnsafeBufferPointer<ScoredNode> { UnsafeBufferPointer(start: storage, count: count) }
 
+    mutating func removeAll() { count = 0 }
+
+    /// Whether `a` belongs nearer the root than `b`.
+    @inline(__always)
+    private func above(_ a: ScoredNode, _ b: ScoredNode) -> Bool {
+        order == .closestFirst ? a < b : b < a
+    }
+
+    @inline(__always)
     mutating func push(_ item: ScoredNode) {
-        items.append(item)
-        let order = order
-        items.siftUp(items.count - 1) { order == .closestFirst ? $0 < $1 : $1 < $0 }
+        if count == capacity { grow() }
+        var child = count
+        count += 1
+        while child > 0 {
+            let parent = (child - 1) >> 1
+            guard above(item, storage[parent]) else { break }
+            storage[child] = storage[parent]
+            child = parent
+        }
+        storage[child] = item
     }
 
     @discardableResult
     mutating func pop() -> ScoredNode? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            let order = order
-            items.siftDown(0) { order == .closestFirst ? $0 < $1 : $1 < $0 }
-        }
+        guard count > 0 else { return nil }
+        let first = storage[0]
+        count -= 1
+        if count > 0 { siftDown(storage[count]) }
         return first
+    }
+
+    /// Replaces the top with `item` (the heap must not be empty): a pop and a push in one sift.
+    @inline(__always)
+    mutating func replaceTop(_ item: ScoredNode) {
+        siftDown(item)
+    }
+
+    /// Places `item` from the root down.
+    @inline(__always)
+    private mutating func siftDown(_ item: ScoredNode) {
+        var parent = 0
+        while true {
+            var child = 2 * parent + 1
+            guard child < count else { break }
+            if child + 1 < count, above(storage[child + 1], storage[child]) { child += 1 }
+            guard above(storage[child], item) else { break }
+            storage[parent] = storage[child]
+            parent = child
+        }
+        storage[parent] = item
+    }
+
+    private mutating func grow() {
+        let grown = UnsafeMutablePointer<ScoredNode>.allocate(capacity: capacity * 2)
+        grown.moveInitialize(from: storage, count: count)
+        storage.deallocate()
+        storage = grown
+        capacity *= 2
     }
 }
 
@@ -56,7 +107,11 @@ public final class HNSWScratch {
     /// Creates empty working memory; it grows to the graph it is used on.
     public init() {}
 
-    deinit { stamps.deallocate() }
+    deinit {
+        stamps.deallocate()
+        candidates.deallocate()
+        results.deallocate()
+    }
 
     /// Forgets every visit and makes room for slots below `slotLimit`.
     func beginVisit(slotLimit: Int) {

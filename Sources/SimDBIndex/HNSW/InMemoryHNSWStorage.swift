@@ -90,6 +90,7 @@ public final class InMemoryHNSWStorage: HNSWGraphStorage {
         precondition(isLive(node), "node \(node) is not live")
         levels[Int(node)] = -1
         levelZero[Int(node) * (rowCapacity + 1)] = 0
+        (vectors + Int(node) * dimension).update(repeating: .nan, count: dimension)
         upper.removeValue(forKey: node)?.deallocate()
         nodesByID[ids[Int(node)]] = nil
         freeSlots.append(node)

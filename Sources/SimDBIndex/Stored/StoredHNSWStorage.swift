@@ -109,6 +109,13 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         simdb_prefetch(base + layout.index(of: slot) * layout.vectorBytes)
     }
 
+    @inline(__always)
+    func prefetchNeighbors(of node: HNSWNode) {
+        let segment = Int(node) >> geometry.rowShift
+        guard segment < graphSegments, let base = graphBases[segment] else { return }
+        simdb_prefetch(base + (Int(node) & geometry.rowMask) * geometry.rowBytes)
+    }
+
     /// Level 0: in place. Upper levels: a copy, valid until the next call for an upper level.
     @inline(__always)
     func neighbors(of node: HNSWNode, level: Int) -> UnsafeBufferPointer<HNSWNode> {
