@@ -78,7 +78,7 @@ extension Store {
             rowsOf[personIds[row], default: []].append(row)
         }
         let drafts = order.map { person in
-            (personId: person, templates: rowsOf[person]!.map { row in
+            AddDraft(personId: person, templates: rowsOf[person]!.map { row in
                 TemplateDraft(sourceFile: "\(source)#\(row)",
                               imageSha256: batch.withVector(at: row) { ImageSource.sha256(UnsafeRawBufferPointer($0)) })
             })
@@ -96,10 +96,10 @@ extension Store {
             var entry = AuditEntry(time: Date(), action: "import", actor: actor, personId: nil)
             entry.detail = "\(rows.count) templates for \(order.count) people from \(source)"
             entry.durationMs = elapsed()
-            try catalog.finish(intents: intents, audit: entry)
+            try catalog.finish(intents: intents, audits: [entry])
         } catch {
             try? index.remove(ids: vectorIds)
-            try? catalog.finish(intents: intents, undo: true, audit: nil)
+            try? catalog.finish(intents: intents, undo: true, audits: [])
             throw error
         }
     }

@@ -29,18 +29,20 @@ extension Store {
     /// Enrols several people, for bulk loads.
     ///
     /// First every image of every enrolment is read, decoded and encoded: any bad input stops the
-    /// whole call before anything is written. Then each person is written with the store's
-    /// protocol, one atomic write (and one audit row) per person.
+    /// whole call before anything is written. Then people are written in groups of up to
+    /// ``writeGroup`` with the store's protocol: one SQLite transaction for the group's intents,
+    /// one LMDB transaction for all their vectors (and the index), one SQLite transaction that
+    /// commits them with one audit row per person. A crash keeps whole groups.
     /// - Parameters:
     ///   - enrollments: who to enrol, with their images.
-    ///   - progress: called after each image is encoded and each person is written.
+    ///   - progress: called after each image is encoded and each group is written.
     /// - Returns: one result per enrolment, in order.
     /// - Throws: as ``add(_:to:name:metadata:)``.
     @discardableResult
     public func add(_ enrollments: [Enrollment], progress: ((AddProgress) -> Void)? = nil) throws -> [AddResult] {
         let imageCount = enrollments.reduce(0) { $0 + $1.images.count }
         var encoded = 0
-        var prepared: [(Enrollment, [LoadedImage], EmbeddingBatch)] = []
+        var prepared: [PreparedEnrollment] = []
         for enrollment in enrollments {
             // A refusal here is audited (one row) and nothing has been written.
             // Success is audited when the person is written, below.
@@ -52,41 +54,81 @@ extension Store {
             }
             encoded += loaded.count
             progress?(AddProgress(stage: .encoding, done: encoded, total: imageCount))
-            prepared.append((enrollment, loaded, batch))
+            prepared.append(PreparedEnrollment(enrollment: enrollment, loaded: loaded, batch: batch))
         }
         return try exclusively {
-            try prepared.enumerated().map { index, item in
-                let result = try write(item.0, loaded: item.1, batch: item.2)
-                progress?(AddProgress(stage: .writing, done: index + 1, total: prepared.count))
-                return result
+            var results: [AddResult] = []
+            var start = 0
+            while start < prepared.count {
+                // One person per group when ids repeat within it, so each intent sees the last.
+                var end = start, seen = Set<String>()
+                while end < prepared.count, end - start < Self.writeGroup,
+                      seen.insert(prepared[end].enrollment.personId).inserted {
+                    end += 1
+                }
+                results += try write(prepared[start..<end])
+                start = end
+                progress?(AddProgress(stage: .writing, done: start, total: prepared.count))
             }
+            return results
         }
     }
 
-    /// Writes one prepared enrolment with the store's protocol; the caller holds the writer lock.
-    private func write(_ enrollment: Enrollment, loaded: [LoadedImage], batch: EmbeddingBatch) throws -> AddResult {
-        try audited("add", personId: enrollment.personId, writesOwnAudit: true) { entry, elapsed in
-            entry.inputSha256 = Self.combinedHash(loaded.map(\.sha256))
-            let created = try catalog.person(enrollment.personId) == nil
-            let drafts = loaded.map { TemplateDraft(sourceFile: $0.name, imageSha256: $0.sha256) }
-            let (intent, ids) = try catalog.beginAdd(personId: enrollment.personId, displayName: enrollment.name,
-                                                     metadata: enrollment.metadata, templates: drafts)
-            let vectorIds = ids.map { UInt64($0) }
-            do {
-                try index.put(ids: vectorIds, vectors: batch)
-                entry.detail = "\(ids.count) template\(ids.count == 1 ? "" : "s")" + (created ? ", new person" : "")
-                entry.durationMs = elapsed()
-                try catalog.finish(intent: intent, audit: entry)
-            } catch {
-                // Undo what reached the stores, so a reported failure has no effect; the refusal's
-                // audit row is written by `audited`. Should the undo fail too, the vectors decide:
-                // recovery completes the add if they are all in LMDB and undoes it otherwise.
-                try? index.remove(ids: vectorIds)
-                _ = try? catalog.finish(intent: intent, undo: true, audit: nil)
-                throw error
+    /// The most people one atomic write of ``add(_:progress:)`` holds.
+    public static let writeGroup = 1_000
+
+    /// An enrolment whose images are decoded and encoded, ready to write.
+    struct PreparedEnrollment {
+        let enrollment: Enrollment
+        let loaded: [LoadedImage]
+        let batch: EmbeddingBatch
+    }
+
+    /// Writes a group of prepared enrolments (distinct people) with the store's protocol; the
+    /// caller holds the writer lock.
+    private func write(_ group: ArraySlice<PreparedEnrollment>) throws -> [AddResult] {
+        let clock = ContinuousClock(), start = clock.now
+        let created = try group.map { try catalog.person($0.enrollment.personId) == nil }
+        let begun = try catalog.beginAdds(group.map { item in
+            AddDraft(personId: item.enrollment.personId, displayName: item.enrollment.name,
+                     metadata: item.enrollment.metadata,
+                     templates: item.loaded.map { TemplateDraft(sourceFile: $0.name, imageSha256: $0.sha256) })
+        })
+        let vectorIds = begun.flatMap { $0.templateIds.map { UInt64($0) } }
+        let intents = begun.map(\.intent)
+        do {
+            let dimension = info.dimension
+            var values: [Float] = []
+            values.reserveCapacity(vectorIds.count * dimension)
+            for item in group { values += item.batch.values }
+            try index.put(ids: vectorIds, vectors: EmbeddingBatch(dimension: dimension, values: values))
+            let duration = clock.now - start
+            let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+            let audits = zip(group, zip(begun, created)).map { item, outcome in
+                var entry = AuditEntry(time: Date(), action: "add", actor: actor, personId: item.enrollment.personId)
+                entry.inputSha256 = Self.combinedHash(item.loaded.map(\.sha256))
+                let count = outcome.0.templateIds.count
+                entry.detail = "\(count) template\(count == 1 ? "" : "s")" + (outcome.1 ? ", new person" : "")
+                entry.durationMs = milliseconds
+                return entry
             }
-            logger.debug("added templates", metadata: ["person": "\(enrollment.personId)", "count": "\(ids.count)"])
-            return AddResult(id: enrollment.personId, created: created, templates: vectorIds)
+            try catalog.finish(intents: intents, audits: audits)
+        } catch {
+            // Undo what reached the stores, so a reported failure has no effect. Should the undo
+            // fail too, the vectors decide: recovery completes an add whose vectors are all in
+            // LMDB and undoes it otherwise.
+            try? index.remove(ids: vectorIds)
+            try? catalog.finish(intents: intents, undo: true, audits: group.map { item in
+                var entry = AuditEntry(time: Date(), action: "add", actor: actor, personId: item.enrollment.personId)
+                entry.status = .refused
+                entry.detail = (error as? SimDBError)?.message ?? "\(error)"
+                return entry
+            })
+            throw error
+        }
+        logger.debug("added people", metadata: ["people": "\(group.count)", "templates": "\(vectorIds.count)"])
+        return zip(group, zip(begun, created)).map { item, outcome in
+            AddResult(id: item.enrollment.personId, created: outcome.1, templates: outcome.0.templateIds.map { UInt64($0) })
         }
     }
 

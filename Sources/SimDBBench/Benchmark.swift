@@ -23,6 +23,8 @@ public struct Benchmark: Sendable {
     public var exactQueries: Int?
     /// Where the store is built; a temporary directory, removed afterwards, when `nil`.
     public var directory: String?
+    /// Build the graph and measure HNSW search; without it, only inserts and the exact scan.
+    public var buildsIndex = true
 
     public init() {}
 
@@ -65,9 +67,9 @@ public struct Benchmark: Sendable {
             }
         }
         data.base = EmbeddingBatch(dimension: dimension, values: [])
-        settings.enabled = true
+        settings.enabled = buildsIndex
         let indexSeconds = try Self.seconds {
-            try index.updateSettings(settings) { done, total in progress?("index", done, total) }
+            if buildsIndex { try index.updateSettings(settings) { done, total in progress?("index", done, total) } }
         }
 
         let depth = max(k, 10)
@@ -80,7 +82,7 @@ public struct Benchmark: Sendable {
         }
         progress?("exact", 1, 1)
         var hnsw: [BenchmarkReport.Search] = []
-        for (step, ef) in efSearchSweep.enumerated() {
+        for (step, ef) in (buildsIndex ? efSearchSweep : []).enumerated() {
             var row = try measure(queries: data.queries, count: data.queries.count, truth: truth) { query in
                 let (hits, method) = try index.search(query, k: k, options: SearchOptions(efSearch: ef))
                 guard method == .hnsw else { throw SimDBError(.internal, "the benchmark store searched without its graph") }

@@ -57,6 +57,8 @@ struct BenchCommand: ParsableCommand {
     var exactQueries: Int?
     @Option(name: .long, help: ArgumentHelp("Build the store in this empty directory and keep it.", valueName: "dir"))
     var keep: String?
+    @Flag(name: .customLong("exact-only"), help: "Measure inserts and the exact scan only: no graph, no HNSW rows.")
+    var exactOnly = false
 
     func validate() throws {
         if (base == nil) != (queries == nil) { throw ValidationError("--base and --queries go together") }
@@ -84,6 +86,7 @@ struct BenchCommand: ParsableCommand {
         benchmark.rounds = rounds
         benchmark.exactQueries = exactQueries
         benchmark.directory = keep
+        benchmark.buildsIndex = !exactOnly
         let bars = ProgressBars()
         // Handed over, not kept: the benchmark frees the base vectors once they are stored.
         let report = try benchmark.run(try loadData()) { stage, done, total in bars.update(stage, done, total) }

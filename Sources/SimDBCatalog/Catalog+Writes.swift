@@ -22,44 +22,27 @@ extension Catalog {
     /// - Returns: the intent id and the new template ids, in the order of `templates`.
     package func beginAdd(personId: String, displayName: String?, metadata: [String: String],
                          templates: [TemplateDraft], now: Date = Date()) throws -> (intent: Int64, templateIds: [Int64]) {
-        try write { db in
-            let exists = try PersonRecord.exists(db, key: personId)
-            if !exists {
-                try PersonRecord(id: personId, displayName: displayName, metadata: metadata,
-                                 createdAt: now, updatedAt: now).insert(db)
-            }
-            var intent = IntentRecord(id: nil, kind: .add, personId: personId,
-                                      displayName: exists ? displayName : nil,
-                                      metadata: exists && !metadata.isEmpty ? metadata : nil, createdAt: now)
-            try intent.insert(db)
-            guard let intentId = intent.id else { throw SimDBError(.internal, "intent row has no id") }
-            var ids: [Int64] = []
-            for draft in templates {
-                var record = TemplateRecord(id: nil, personId: personId, sourceFile: draft.sourceFile,
-                                            imageSha256: draft.imageSha256, createdAt: now, state: .pending,
-                                            intentId: intentId)
-                try record.insert(db)
-                guard let id = record.id else { throw SimDBError(.internal, "template row has no id") }
-                ids.append(id)
-            }
-            return (intentId, ids)
-        }
+        let begun = try beginAdds([AddDraft(personId: personId, displayName: displayName, metadata: metadata,
+                                            templates: templates)], now: now)
+        guard let first = begun.first else { throw SimDBError(.internal, "no intent was recorded") }
+        return first
     }
 
-    /// Step A of many adds at once, for bulk imports: one intent per person, all in one SQLite
-    /// transaction. Finish them together with ``finish(intents:audit:now:)``.
-    /// - Parameter people: each person's id and template drafts.
+    /// Step A of many adds at once (bulk enrolment and imports): one intent per person, all in
+    /// one SQLite transaction. Finish them together with ``finish(intents:undo:audits:now:)``.
     /// - Returns: per person, in order, the intent id and the new template ids.
-    package func beginAdds(_ people: [(personId: String, templates: [TemplateDraft])], now: Date = Date()) throws
-        -> [(intent: Int64, templateIds: [Int64])]
-    {
+    package func beginAdds(_ people: [AddDraft], now: Date = Date()) throws -> [(intent: Int64, templateIds: [Int64])] {
         try write { db in
             try people.map { person in
-                if try !PersonRecord.exists(db, key: person.personId) {
-                    try PersonRecord(id: person.personId, displayName: nil, metadata: [:], createdAt: now, updatedAt: now).insert(db)
+                let exists = try PersonRecord.exists(db, key: person.personId)
+                if !exists {
+                    try PersonRecord(id: person.personId, displayName: person.displayName, metadata: person.metadata,
+                                     createdAt: now, updatedAt: now).insert(db)
                 }
-                var intent = IntentRecord(id: nil, kind: .add, personId: person.personId, displayName: nil,
-                                          metadata: nil, createdAt: now)
+                var intent = IntentRecord(id: nil, kind: .add, personId: person.personId,
+                                          displayName: exists ? person.displayName : nil,
+                                          metadata: exists && !person.metadata.isEmpty ? person.metadata : nil,
+                                          createdAt: now)
                 try intent.insert(db)
                 guard let intentId = intent.id else { throw SimDBError(.internal, "intent row has no id") }
                 let ids = try person.templates.map { draft -> Int64 in
@@ -75,27 +58,12 @@ extension Catalog {
         }
     }
 
-    /// Step C of many adds begun by ``beginAdds(_:now:)``: completes (or, with `undo`, cancels)
-    /// them all in one SQLite transaction and appends `audit`.
-    package func finish(intents: [Int64], undo: Bool = false, audit: AuditEntry?, now: Date = Date()) throws {
+    /// Step C of many writes begun together: completes (or, with `undo`, cancels) every intent as
+    /// ``finish(intent:undo:audit:now:)`` does, and appends `audits`, in one SQLite transaction.
+    package func finish(intents: [Int64], undo: Bool = false, audits: [AuditEntry], now: Date = Date()) throws {
         try write { db in
-            for intentId in intents {
-                if undo {
-                    try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
-                } else {
-                    try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
-                                   arguments: [intentId])
-                }
-                if let intent = try IntentRecord.fetchOne(db, key: intentId) {
-                    if undo {
-                        try deletePersonIfEmpty(db, intent.personId)
-                    } else {
-                        try db.execute(sql: "UPDATE people SET updated_at = ? WHERE id = ?", arguments: [now, intent.personId])
-                    }
-                    try intent.delete(db)
-                }
-            }
-            if var row = audit { try row.insert(db) }
+            for intentId in intents { _ = try finish(db, intentId, undo: undo, now: now) }
+            for var row in audits { try row.insert(db) }
         }
     }
 
@@ -131,35 +99,39 @@ extension Catalog {
     @discardableResult
     package func finish(intent intentId: Int64, undo: Bool = false, audit: AuditEntry?, now: Date = Date()) throws -> [Int64] {
         try write { db in
-            var orphaned: [Int64] = []
-            if let intent = try IntentRecord.fetchOne(db, key: intentId) {
-                switch (intent.kind, undo) {
-                case (.add, false):
-                    try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
-                                   arguments: [intentId])
-                    if var person = try PersonRecord.fetchOne(db, key: intent.personId) {
-                        if let name = intent.displayName { person.displayName = name }
-                        if let metadata = intent.metadata { person.metadata.merge(metadata) { $1 } }
-                        person.updatedAt = now
-                        try person.update(db)
-                    }
-                case (.add, true):
-                    orphaned = try Int64.fetchAll(db, sql: "SELECT id FROM templates WHERE intent_id = ?",
-                                                  arguments: [intentId])
-                    try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
-                    try deletePersonIfEmpty(db, intent.personId)
-                case (.remove, false):
-                    try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
-                    try deletePersonIfEmpty(db, intent.personId)
-                case (.remove, true):
-                    try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
-                                   arguments: [intentId])
-                }
-                try intent.delete(db)
-            }
+            let orphaned = try finish(db, intentId, undo: undo, now: now)
             if var row = audit { try row.insert(db) }
             return orphaned
         }
+    }
+
+    /// One intent's step C inside a transaction; returns the ids of an undone add's templates.
+    private func finish(_ db: Database, _ intentId: Int64, undo: Bool, now: Date) throws -> [Int64] {
+        var orphaned: [Int64] = []
+        guard let intent = try IntentRecord.fetchOne(db, key: intentId) else { return orphaned }
+        switch (intent.kind, undo) {
+        case (.add, false):
+            try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
+                           arguments: [intentId])
+            if var person = try PersonRecord.fetchOne(db, key: intent.personId) {
+                if let name = intent.displayName { person.displayName = name }
+                if let metadata = intent.metadata { person.metadata.merge(metadata) { $1 } }
+                person.updatedAt = now
+                try person.update(db)
+            }
+        case (.add, true):
+            orphaned = try Int64.fetchAll(db, sql: "SELECT id FROM templates WHERE intent_id = ?", arguments: [intentId])
+            try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
+            try deletePersonIfEmpty(db, intent.personId)
+        case (.remove, false):
+            try db.execute(sql: "DELETE FROM templates WHERE intent_id = ?", arguments: [intentId])
+            try deletePersonIfEmpty(db, intent.personId)
+        case (.remove, true):
+            try db.execute(sql: "UPDATE templates SET state = 'committed', intent_id = NULL WHERE intent_id = ?",
+                           arguments: [intentId])
+        }
+        try intent.delete(db)
+        return orphaned
     }
 
     /// Intents left by a process that died between step A and step C, oldest first, each with

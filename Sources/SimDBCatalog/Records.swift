@@ -140,3 +140,18 @@ public struct IntentRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         id = inserted.rowID
     }
 }
+
+/// One person's part of a bulk add: who, what to set, and one draft per template.
+package struct AddDraft: Sendable {
+    package var personId: String
+    package var displayName: String?
+    package var metadata: [String: String]
+    package var templates: [TemplateDraft]
+
+    package init(personId: String, displayName: String? = nil, metadata: [String: String] = [:], templates: [TemplateDraft]) {
+        self.personId = personId
+        self.displayName = displayName
+        self.metadata = metadata
+        self.templates = templates
+    }
+}

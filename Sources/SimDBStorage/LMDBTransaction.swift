@@ -102,10 +102,19 @@ public struct LMDBTransaction {
 
     /// The smallest key of an integer-key database, or `nil` when it is empty.
     public func firstKey(_ db: LMDBDatabase) throws -> UInt64? {
+        try edgeKey(db, MDB_FIRST)
+    }
+
+    /// The largest key of an integer-key database, or `nil` when it is empty.
+    public func lastKey(_ db: LMDBDatabase) throws -> UInt64? {
+        try edgeKey(db, MDB_LAST)
+    }
+
+    private func edgeKey(_ db: LMDBDatabase, _ operation: MDB_cursor_op) throws -> UInt64? {
         try withCursor(db) { cursor in
             var key = MDB_val()
             var value = MDB_val()
-            let code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            let code = mdb_cursor_get(cursor, &key, &value, operation)
             if code == MDB_NOTFOUND { return nil }
             try check(code, "mdb_cursor_get")
             guard key.mv_size == 8 else {
@@ -147,10 +156,13 @@ public struct LMDBTransaction {
     /// Keep value sizes a multiple of 4 so that float views of stored values stay 4-byte aligned.
     /// - Throws: ``SimDBError`` `.storage` in a read-only transaction (`EACCES`) or when LMDB
     ///   fails; `MDB_MAP_FULL` makes the enclosing write grow the map and run again.
-    public func put(_ db: LMDBDatabase, key: UInt64, value: UnsafeRawBufferPointer) throws {
+    /// - Parameter append: the key is larger than every key in `db` (`MDB_APPEND`: no search,
+    ///   and pages filled completely); LMDB refuses the put (`MDB_KEYEXIST`) when it is not.
+    public func put(_ db: LMDBDatabase, key: UInt64, value: UnsafeRawBufferPointer, append: Bool = false) throws {
         var key = key
         try withUnsafeMutableBytes(of: &key) { keyBytes in
-            try store(db, MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress), value)
+            try store(db, MDB_val(mv_size: keyBytes.count, mv_data: keyBytes.baseAddress), value,
+                      flags: append ? UInt32(MDB_APPEND) : 0)
         }
     }
 
@@ -163,10 +175,10 @@ public struct LMDBTransaction {
         }
     }
 
-    private func store(_ db: LMDBDatabase, _ key: MDB_val, _ value: UnsafeRawBufferPointer) throws {
+    private func store(_ db: LMDBDatabase, _ key: MDB_val, _ value: UnsafeRawBufferPointer, flags: UInt32 = 0) throws {
         var key = key
         var data = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        try check(mdb_put(txn, db.handle, &key, &data, 0), "mdb_put")
+        try check(mdb_put(txn, db.handle, &key, &data, flags), "mdb_put")
     }
 
     /// Makes room for a `count`-byte value under an integer key and returns where to write it

@@ -32,6 +32,10 @@ public final class VectorWriter: SegmentedVectors {
     let databases: VectorStore.Databases
     private let storedSlotLimit: Int
     private var dirtyVectors = Set<Int>(), dirtyGraph = Set<Int>()
+    /// Free slots now: a put looks for one only when there is one.
+    private var freeSlots: Int
+    /// The largest stored id: a larger one is new (no lookup) and appended to the id map.
+    private var largestID: UInt64?
 
     init(_ txn: LMDBTransaction, databases: VectorStore.Databases, layout: SegmentLayout, path: String) throws {
         self.txn = txn
@@ -40,6 +44,8 @@ public final class VectorWriter: SegmentedVectors {
         self.path = path
         storedSlotLimit = try VectorStore.slotLimit(txn, databases.meta)
         slotLimit = storedSlotLimit
+        freeSlots = try txn.count(databases.free)
+        largestID = try txn.lastKey(databases.ids)
         vectorTable = try SegmentTable.load(databases.segments, in: txn, byteCount: layout.segmentBytes, path: path)
         graphTable = try SegmentTable.load(databases.graph, in: txn, byteCount: nil, path: path)
         guard vectorTable.count == layout.segmentCount(forSlots: slotLimit) else {
@@ -84,21 +90,24 @@ public final class VectorWriter: SegmentedVectors {
         guard vector.allSatisfy(\.isFinite) else {
             throw SimDBError(.invalidArgument, "\(path): vector \(id) has a value that is not finite")
         }
-        if let slot = try slot(of: id) {
+        let isLargest = largestID.map { id > $0 } ?? true
+        if !isLargest, let slot = try slot(of: id) {
             try writeSlot(slot, id: id, vector: vector)
             return (slot, true)
         }
         let slot: Int
-        if let free = try txn.firstKey(databases.free) {
+        if freeSlots > 0, let free = try txn.firstKey(databases.free) {
             slot = Int(free)
             _ = try txn.delete(databases.free, key: free)
+            freeSlots -= 1
         } else {
             guard slotLimit < Int(UInt32.max) else { throw SimDBError(.invalidArgument, "\(path): the store is full") }
             slot = slotLimit
             slotLimit += 1
         }
         var slotValue = UInt64(slot).littleEndian
-        try withUnsafeBytes(of: &slotValue) { try txn.put(databases.ids, key: id, value: $0) }
+        try withUnsafeBytes(of: &slotValue) { try txn.put(databases.ids, key: id, value: $0, append: isLargest) }
+        if isLargest { largestID = id }
         try writeSlot(slot, id: id, vector: vector)
         return (slot, false)
     }
@@ -110,7 +119,9 @@ public final class VectorWriter: SegmentedVectors {
     public func remove(id: UInt64) throws -> Int? {
         guard let slot = try slot(of: id) else { return nil }
         _ = try txn.delete(databases.ids, key: id)
+        if id == largestID { largestID = try txn.lastKey(databases.ids) }
         try txn.put(databases.free, key: UInt64(slot), value: UnsafeRawBufferPointer(start: nil, count: 0))
+        freeSlots += 1
         let segment = try mutableVectorSegment(layout.segment(of: slot))
         let index = layout.index(of: slot)
         (segment + index * layout.vectorBytes).initializeMemory(as: Float.self, repeating: .nan, count: layout.dimension)

@@ -34,6 +34,30 @@ struct MetricTests {
         }
     }
 
+    @Test("Batch kernels agree with the naive reference for every vector of a run",
+          arguments: [1, 8, 13, 16, 128, 1024])
+    func batchKernelsMatchReference(length: Int) {
+        var rng = SplitMix64(seed: UInt64(length) + 77)
+        let query = randomVector(length, &rng)
+        for count in [1, 3, 4, 5, 11, 12, 13, 40] {
+            let rows = (0..<count).map { _ in randomVector(length, &rng) }
+            let flat = rows.flatMap { $0 }
+            var l2 = [Float](repeating: -1, count: count), dot = [Float](repeating: -1, count: count)
+            query.withUnsafeBufferPointer { q in
+                flat.withUnsafeBufferPointer { base in
+                    let start = base.baseAddress!
+                    l2.withUnsafeMutableBufferPointer { SquaredL2Metric().distances(q, batch: start, count: count, into: $0.baseAddress!) }
+                    dot.withUnsafeMutableBufferPointer { InnerProductMetric().distances(q, batch: start, count: count, into: $0.baseAddress!) }
+                }
+            }
+            let tolerance = 1e-5 * Double(max(1, length))
+            for (row, vector) in rows.enumerated() {
+                #expect(abs(Double(l2[row]) - naiveL2(query, vector)) <= tolerance, "l2 row \(row) of \(count)")
+                #expect(abs(Double(dot[row]) - naiveDot(query, vector)) <= tolerance, "ip row \(row) of \(count)")
+            }
+        }
+    }
+
     @Test("Unaligned buffers give the same values")
     func unalignedBuffers() {
         var rng = SplitMix64(seed: 7)
