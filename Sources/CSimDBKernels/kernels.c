@@ -63,65 +63,14 @@ float simdb_squared_l2_avx2(const float *a, const float *b, size_t n) { return s
 __attribute__((target("avx2,fma")))
 float simdb_dot_avx2(const float *a, const float *b, size_t n) { return dot(a, b, n); }
 
-// A batch prefetches the group of four vectors after the next one: the hardware prefetcher
-// stops at page boundaries, and a scan streams hundreds of megabytes.
-
-__attribute__((target("avx2,fma")))
-static inline void prefetch_vector(const float *v, size_t n) {
-    for (size_t i = 0; i < n; i += 16) _mm_prefetch((const char *)(v + i), _MM_HINT_T0);
-}
-
-// Four vectors at a time, one query load per step for all four: eight independent FMA chains.
 __attribute__((target("avx2,fma")))
 void simdb_squared_l2_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out) {
-    size_t j = 0;
-    if (n % 8 == 0) {
-        for (; j + 4 <= count; j += 4) {
-            const float *b0 = base + j * n, *b1 = b0 + n, *b2 = b1 + n, *b3 = b2 + n;
-            if (j + 12 <= count) prefetch_vector(b0 + 8 * n, 4 * n);
-            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-            for (size_t i = 0; i < n; i += 8) {
-                __m256 x = _mm256_loadu_ps(q + i);
-                __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(b0 + i), x);
-                __m256 d1 = _mm256_sub_ps(_mm256_loadu_ps(b1 + i), x);
-                __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(b2 + i), x);
-                __m256 d3 = _mm256_sub_ps(_mm256_loadu_ps(b3 + i), x);
-                a0 = _mm256_fmadd_ps(d0, d0, a0);
-                a1 = _mm256_fmadd_ps(d1, d1, a1);
-                a2 = _mm256_fmadd_ps(d2, d2, a2);
-                a3 = _mm256_fmadd_ps(d3, d3, a3);
-            }
-            out[j] = horizontal_sum(a0);
-            out[j + 1] = horizontal_sum(a1);
-            out[j + 2] = horizontal_sum(a2);
-            out[j + 3] = horizontal_sum(a3);
-        }
-    }
-    for (; j < count; j++) out[j] = squared_l2(q, base + j * n, n);
+    for (size_t j = 0; j < count; j++) out[j] = squared_l2(q, base + j * n, n);
 }
 
 __attribute__((target("avx2,fma")))
 void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out) {
-    size_t j = 0;
-    if (n % 8 == 0) {
-        for (; j + 4 <= count; j += 4) {
-            const float *b0 = base + j * n, *b1 = b0 + n, *b2 = b1 + n, *b3 = b2 + n;
-            if (j + 12 <= count) prefetch_vector(b0 + 8 * n, 4 * n);
-            __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-            for (size_t i = 0; i < n; i += 8) {
-                __m256 x = _mm256_loadu_ps(q + i);
-                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(b0 + i), x, a0);
-                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(b1 + i), x, a1);
-                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(b2 + i), x, a2);
-                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(b3 + i), x, a3);
-            }
-            out[j] = horizontal_sum(a0);
-            out[j + 1] = horizontal_sum(a1);
-            out[j + 2] = horizontal_sum(a2);
-            out[j + 3] = horizontal_sum(a3);
-        }
-    }
-    for (; j < count; j++) out[j] = dot(q, base + j * n, n);
+    for (size_t j = 0; j < count; j++) out[j] = dot(q, base + j * n, n);
 }
 
 #else

@@ -91,7 +91,7 @@ public final class IndexedVectorStore: Sendable {
     public func put(ids: [UInt64], vectors batch: EmbeddingBatch) throws {
         try store.checkBatch(ids: ids, batch)
         guard !ids.isEmpty else { return }
-        try store.write { writer in
+        _ = try store.write { writer in
             try apply(writer, removals: [], count: ids.count, dirtyLimit: nil) { index, buffer in
                 batch.withVector(at: index) { _ = buffer.initialize(from: $0) }
                 return ids[index]
@@ -105,7 +105,7 @@ public final class IndexedVectorStore: Sendable {
     /// - Throws: ``SimDBError`` from the storage (then nothing is removed).
     public func remove(ids: [UInt64]) throws {
         guard !ids.isEmpty else { return }
-        try store.write { writer in
+        _ = try store.write { writer in
             try apply(writer, removals: ids, count: 0, dirtyLimit: nil) { _, _ in 0 }
         }
     }
