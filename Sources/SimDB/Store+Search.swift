@@ -26,8 +26,11 @@ extension Store {
             entry.inputSha256 = probe.sha256
             let vector = try pipeline.embed([probe]).vector(at: 0)
             let threshold = try resolvedThreshold(threshold)
-            let owners = try catalog.templateOwners()
-            let (hits, method) = try index.searchGroups(vector, k: k, options: options) { owners[$0] }
+            // A scan ranks every person, so it needs every template's owner; the graph returns a
+            // few hundred candidates, whose owners alone are looked up.
+            let (hits, method) = try index.searchGroups(vector, k: k, options: options,
+                                                        allGroups: { try catalog.templateOwners() },
+                                                        groupsOf: { try catalog.templateOwners(of: $0) })
             var results: [PersonMatch] = []
             for (index, hit) in hits.enumerated() {
                 let name = try catalog.person(hit.group)?.displayName

@@ -64,6 +64,27 @@ extension Catalog {
         }
     }
 
+    /// The person of each of `ids` that is a committed template (others are left out), for
+    /// the few candidates an approximate search returns.
+    package func templateOwners(of ids: [UInt64]) throws -> [UInt64: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            var owners: [UInt64: String] = [:]
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(ids.count, start + 500)].map { Int64(bitPattern: $0) }
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let cursor = try Row.fetchCursor(db, sql: """
+                    SELECT id, person_id FROM templates WHERE state = 'committed' AND id IN (\(marks))
+                    """, arguments: StatementArguments(chunk))
+                while let row = try cursor.next() {
+                    let id: Int64 = row["id"]
+                    owners[UInt64(id)] = row["person_id"]
+                }
+            }
+            return owners
+        }
+    }
+
     /// The committed templates of `personId`, oldest first.
     package func templates(of personId: String) throws -> [TemplateRecord] {
         try read { db in

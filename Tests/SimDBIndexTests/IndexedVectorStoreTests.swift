@@ -110,10 +110,17 @@ struct IndexedVectorStoreTests {
             let status = try index.status()
             #expect(status.graphComplete && status.graphNodes == 2_000)
             // Groups: vector id / 100 is its person; the best five people, one entry each.
-            let (groups, method) = try index.searchGroups(rows[5], k: 5) { $0 / 100 }
+            let all = Dictionary(uniqueKeysWithValues: (0..<2_000).map { (UInt64($0), UInt64($0) / 100) })
+            let lookups = UnsafeSendableBox(0)
+            let (groups, method) = try index.searchGroups(rows[5], k: 5, allGroups: { all }, groupsOf: { ids in
+                lookups.withLock { $0 += ids.count }
+                return all.filter { ids.contains($0.key) }
+            })
+            #expect(lookups.withLock { $0 } <= 64, "the graph path looks up its candidates only")
             #expect(method == .hnsw && groups.count == 5 && Set(groups.map(\.group)).count == 5)
             #expect(groups.first?.group == 0 && groups.first?.best.id == 5)
-            let exact = try index.searchGroups(rows[5], k: 5, options: SearchOptions(exact: true)) { $0 / 100 }
+            let exact = try index.searchGroups(rows[5], k: 5, options: SearchOptions(exact: true),
+                                               allGroups: { all }, groupsOf: { _ in [:] })
             #expect(exact.method == .exact && exact.groups.first?.best.id == 5)
         }
     }

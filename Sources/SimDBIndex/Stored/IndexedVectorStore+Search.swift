@@ -47,9 +47,7 @@ extension IndexedVectorStore {
         }
         return try store.read { reader in
             let record = try record(of: reader)
-            if !options.exact, isComplete(record, slotLimit: reader.slotLimit),
-               try reader.count() >= record.settings.exactBelow
-            {
+            if try usesGraph(reader, record, options) {
                 let hits = try scratchPool.withScratch { scratch in
                     try GraphSearch(reader: reader, record: record, query: query, k: k, efSearch: options.efSearch,
                                     scratch: scratch, isIncluded: isIncluded).run(with: metric)
@@ -62,31 +60,44 @@ extension IndexedVectorStore {
         }
     }
 
+    /// Whether a search of `reader`'s snapshot with `options` uses the graph.
+    func usesGraph(_ reader: VectorReader, _ record: IndexRecord, _ options: SearchOptions) throws -> Bool {
+        guard !options.exact, isComplete(record, slotLimit: reader.slotLimit) else { return false }
+        return try reader.count() >= record.settings.exactBelow
+    }
+
     /// The `k` groups (people) whose closest vector is closest to `query`, closest first.
     ///
     /// With the graph, the search keeps `max(efSearch, 4k)` candidates and groups them, so a
-    /// person with many templates does not crowd out the others.
-    /// - Parameter groupOf: the group of a vector id, or `nil` to skip that vector.
+    /// person with many templates does not crowd out the others; only the candidates' groups
+    /// are looked up. A scan ranks every group, so it asks for all of them.
+    /// - Parameters:
+    ///   - allGroups: the group of every vector that may be returned (for a scan).
+    ///   - groupsOf: the groups of some vectors (for the graph's candidates); a vector left out
+    ///     is not returned.
     public func searchGroups<Group: Hashable & Sendable>(
-        _ query: [Float], k: Int, options: SearchOptions = SearchOptions(), groupOf: (UInt64) -> Group?
+        _ query: [Float], k: Int, options: SearchOptions = SearchOptions(),
+        allGroups: () throws -> [UInt64: Group], groupsOf: ([UInt64]) throws -> [UInt64: Group]
     ) throws -> (groups: [GroupNeighbor<Group>], method: SearchMethod) {
-        let settings = try store.read { try record(of: $0).settings }
-        let candidates = max(options.efSearch ?? settings.hnsw.efSearch, 4 * k)
-        var graphOptions = options
-        graphOptions.efSearch = min(10_000, candidates)
-        let (hits, method) = try withoutActuallyEscaping(groupOf) { groupOf in
-            try search(query, k: min(10_000, candidates), options: graphOptions, where: { groupOf($0) != nil })
+        let (graph, settings) = try store.read { reader in
+            let record = try record(of: reader)
+            return (try usesGraph(reader, record, options), record.settings)
         }
-        if method == .exact {
-            // Rank every person exactly (the candidates above may miss people when templates crowd).
+        guard graph else {
+            let owners = try allGroups()
             let groups = try store.read { reader in
-                try FlatIndex.searchGroups(query, in: reader, metric: metric, k: k, groupOf: groupOf)
+                try FlatIndex.searchGroups(query, in: reader, metric: metric, k: k) { owners[$0] }
             }
             return (groups, .exact)
         }
+        let candidates = min(10_000, max(options.efSearch ?? settings.hnsw.efSearch, 4 * k))
+        var graphOptions = options
+        graphOptions.efSearch = candidates
+        let (hits, method) = try search(query, k: candidates, options: graphOptions)
+        let owners = try groupsOf(hits.map(\.id))
         var best: [Group: (hit: Neighbor, count: Int)] = [:]
         for hit in hits {
-            guard let group = groupOf(hit.id) else { continue }
+            guard let group = owners[hit.id] else { continue }
             if let current = best[group] {
                 best[group] = (current.hit, current.count + 1)
             } else {
@@ -98,6 +109,6 @@ extension IndexedVectorStore {
                 a.best.distance != b.best.distance
                     ? metric.direction.isCloser(a.best.distance, than: b.best.distance) : a.best.id < b.best.id
             }
-        return (Array(ranked.prefix(k)), .hnsw)
+        return (Array(ranked.prefix(k)), method)
     }
 }
