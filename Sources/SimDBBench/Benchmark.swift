@@ -26,6 +26,7 @@ public struct Benchmark: Sendable {
     /// Build the graph and measure HNSW search; without it, only inserts and the exact scan.
     public var buildsIndex = true
 
+    /// A benchmark with the defaults above; set the properties to change them.
     public init() {}
 
     /// What a stage reports while it runs: (stage, done, total).

@@ -4,10 +4,15 @@ import SimDBCore
 /// The vectors a benchmark runs on: base vectors (stored under ids `0..<n`), queries, and the
 /// true nearest neighbours of each query (base row numbers, closest first), when known.
 public struct BenchmarkData: Sendable {
+    /// The vectors stored, row `i` under id `i`.
     public var base: EmbeddingBatch
+    /// The vectors searched for.
     public var queries: EmbeddingBatch
+    /// Per query, the base rows of its true nearest neighbours, closest first; `nil` to have the
+    /// benchmark find them with the exact scan.
     public var truth: [[Int32]]?
 
+    /// Bundles vectors already in memory.
     public init(base: EmbeddingBatch, queries: EmbeddingBatch, truth: [[Int32]]?) {
         self.base = base
         self.queries = queries

@@ -6,11 +6,13 @@ public struct BenchmarkReport: Codable, Sendable {
         public var efSearch: Int?
         /// Queries per second over the phase's wall time, at the benchmark's thread count.
         public var qps: Double
-        /// Median and 99th-percentile latency of one query, in milliseconds.
+        /// Median latency of one query, in milliseconds.
         public var p50Milliseconds: Double
+        /// 99th-percentile latency of one query, in milliseconds.
         public var p99Milliseconds: Double
-        /// Share of the true nearest neighbour found first / of the true 10 found in the top 10.
+        /// Share of queries whose true nearest neighbour came first.
         public var recallAt1: Double
+        /// Share of the true 10 nearest neighbours found in the top 10 (top `k` when `k` < 10).
         public var recallAt10: Double
 
         enum CodingKeys: String, CodingKey {
@@ -19,16 +21,25 @@ public struct BenchmarkReport: Codable, Sendable {
         }
     }
 
+    /// Base vectors stored.
     public var n: Int
+    /// Their dimension.
     public var dim: Int
+    /// Queries searched per phase.
     public var queries: Int
+    /// Threads issuing queries at once.
     public var threads: Int
+    /// Neighbours per query.
     public var k: Int
+    /// The metric's identifier.
     public var metric: String
+    /// HNSW links per node.
     public var m: Int
+    /// HNSW candidates per insert.
     public var efConstruction: Int
     /// Vectors stored per second, without an index, in transactions of up to ~192 MiB.
     public var insertPerSecond: Double
+    /// Seconds to store every vector without an index.
     public var insertSeconds: Double
     /// Linking every stored vector into the graph.
     public var indexSeconds: Double
@@ -40,10 +51,13 @@ public struct BenchmarkReport: Codable, Sendable {
     public var storeBytes: Int
     /// `n × dim × 4`.
     public var rawVectorBytes: Int
-    /// Pages holding the vectors and their id map, and the graph.
+    /// Bytes of LMDB pages holding the vectors and their id map.
     public var vectorPageBytes: Int
+    /// Bytes of LMDB pages holding the graph.
     public var indexPageBytes: Int
+    /// The exact scan.
     public var exact: Search
+    /// HNSW search, one entry per `efSearch` measured.
     public var hnsw: [Search]
 
     enum CodingKeys: String, CodingKey {
