@@ -30,7 +30,7 @@ extension Store {
     /// - Parameter progress: called with (vectors linked, vectors to link) after each step.
     @discardableResult
     public func rebuildIndex(progress: ((Int, Int) -> Void)? = nil) throws -> IndexStatus {
-        try audited("index") { entry, elapsed in
+        try audited("index") { entry, _ in
             try exclusively { try index.rebuild(progress: progress) }
             entry.detail = "rebuild"
             return try index.status()

@@ -58,7 +58,7 @@ public struct Benchmark: Sendable {
         try index.updateSettings(settings)
 
         // Inserts without an index, then the build: `build_s` is both.
-        let count = data.base.count, baseCount = count
+        let count = data.base.count
         let insertSeconds = try Self.seconds {
             try data.base.values.withUnsafeBufferPointer { values in
                 try index.bulkPut(count: count, next: { row, buffer in
@@ -97,7 +97,7 @@ public struct Benchmark: Sendable {
         let pages = try index.store.read { try $0.pageBytes() }
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         return BenchmarkReport(
-            n: baseCount, dim: dimension, queries: data.queries.count, threads: threads, k: k, metric: metric.identifier,
+            n: count, dim: dimension, queries: data.queries.count, threads: threads, k: k, metric: metric.identifier,
             m: parameters.m, efConstruction: parameters.efConstruction,
             insertPerSecond: Double(count) / insertSeconds, insertSeconds: insertSeconds, indexSeconds: indexSeconds,
             buildSeconds: insertSeconds + indexSeconds, peakRSSBytes: peak, storeBytes: fileBytes,

@@ -87,17 +87,22 @@ struct ExportVectorsCommand: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.open()
-        let vectorsOut = try AtomicOutput(path: file), idsOut = try AtomicOutput(path: ids)
+        let vectorsOut = try AtomicFile.Writer(path: file), idsOut = try AtomicFile.Writer(path: ids)
         var count = 0
-        var buffer: [UInt8] = []
-        try store.exportVectors { person, _, vector in
-            buffer.removeAll(keepingCapacity: true)
-            withUnsafeBytes(of: Int32(vector.count).littleEndian) { buffer.append(contentsOf: $0) }
-            for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { buffer.append(contentsOf: $0) } }
-            try vectorsOut.write(buffer)
-            try idsOut.write(Array((person + "\n").utf8))
-            count += 1
+        var vectorBytes: [UInt8] = [], idBytes: [UInt8] = []
+        func flush() throws {
+            try vectorsOut.append(vectorBytes)
+            try idsOut.append(idBytes)
+            vectorBytes.removeAll(keepingCapacity: true)
+            idBytes.removeAll(keepingCapacity: true)
         }
+        try store.exportVectors { person, _, vector in
+            VecsFile.appendFvecsRow(vector, to: &vectorBytes)
+            idBytes += Array((person + "\n").utf8)
+            count += 1
+            if vectorBytes.count >= 1 << 20 { try flush() }
+        }
+        try flush()
         try vectorsOut.commit()
         try idsOut.commit()
         if output.json {
@@ -105,56 +110,5 @@ struct ExportVectorsCommand: ParsableCommand {
         } else {
             print("exported \(count) templates to \(file) (person ids in \(ids))")
         }
-    }
-}
-
-/// A file written under a temporary name beside its destination and renamed into place on
-/// ``commit()``; removed if never committed.
-final class AtomicOutput {
-    let path: String
-    private let temporary: String
-    private let handle: FileHandle
-    private var pending: [UInt8] = []
-    private var committed = false
-
-    init(path: String) throws {
-        self.path = path
-        temporary = path + ".partial-\(getpid())"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw SimDBError(.storage, "\(path): cannot create the file")
-        }
-        self.handle = handle
-    }
-
-    deinit {
-        if !committed {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
-        }
-    }
-
-    func write(_ bytes: [UInt8]) throws {
-        pending += bytes
-        if pending.count >= 1 << 20 { try flush() }
-    }
-
-    private func flush() throws {
-        do {
-            try handle.write(contentsOf: pending)
-        } catch {
-            throw SimDBError(.storage, "\(path): cannot write (\(error.localizedDescription))")
-        }
-        pending.removeAll(keepingCapacity: true)
-    }
-
-    func commit() throws {
-        try flush()
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporary, path) == 0 else {
-            throw SimDBError(.storage, "\(path): cannot move the finished file into place")
-        }
-        committed = true
     }
 }

@@ -15,6 +15,13 @@ public enum VecsFile {
         }
     }
 
+    /// Appends one vector as an fvecs row (its length, then its values) to `bytes`, for files
+    /// written a row at a time.
+    public static func appendFvecsRow(_ vector: UnsafeBufferPointer<Float>, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: Int32(vector.count).littleEndian) { bytes.append(contentsOf: $0) }
+        for value in vector { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+    }
+
     /// Encodes rows of integers (for example ground-truth neighbour lists) as ivecs bytes.
     /// - Precondition: every row has the same length.
     public static func ivecsBytes(_ rows: [[Int32]]) -> [UInt8] {

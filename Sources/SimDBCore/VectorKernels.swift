@@ -113,23 +113,32 @@ public enum VectorKernels {
     @inlinable
     public static func squaredL2(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
                                  into out: UnsafeMutablePointer<Float>) {
-        let n = query.count
-        guard let q = query.baseAddress else { return }
         #if arch(x86_64)
-        if n >= 16, hasAVX2 { return simdb_squared_l2_batch_avx2(q, base, count, n, out) }
+        if query.count >= 16, hasAVX2, let q = query.baseAddress {
+            return simdb_squared_l2_batch_avx2(q, base, count, query.count, out)
+        }
         #endif
-        for j in 0..<count { out[j] = squaredL2(query, UnsafeBufferPointer(start: base + j * n, count: n)) }
+        forEach(query, batch: base, count: count, into: out, squaredL2)
     }
 
     /// `out[j] = Σ qᵢ base[j·n + i]` for `count` vectors stored back to back at `base`.
     @inlinable
     public static func dot(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
                            into out: UnsafeMutablePointer<Float>) {
-        let n = query.count
-        guard let q = query.baseAddress else { return }
         #if arch(x86_64)
-        if n >= 16, hasAVX2 { return simdb_dot_batch_avx2(q, base, count, n, out) }
+        if query.count >= 16, hasAVX2, let q = query.baseAddress {
+            return simdb_dot_batch_avx2(q, base, count, query.count, out)
+        }
         #endif
-        for j in 0..<count { out[j] = dot(query, UnsafeBufferPointer(start: base + j * n, count: n)) }
+        forEach(query, batch: base, count: count, into: out, dot)
+    }
+
+    /// `out[j] = kernel(query, vector j)`: the portable form of the batch kernels.
+    @inlinable
+    static func forEach(_ query: UnsafeBufferPointer<Float>, batch base: UnsafePointer<Float>, count: Int,
+                        into out: UnsafeMutablePointer<Float>,
+                        _ kernel: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Float) {
+        let n = query.count
+        for j in 0..<count { out[j] = kernel(query, UnsafeBufferPointer(start: base + j * n, count: n)) }
     }
 }

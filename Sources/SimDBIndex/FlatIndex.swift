@@ -53,17 +53,29 @@ public enum FlatIndex {
         try query.withUnsafeBufferPointer { q in
             try source.forEachVector { id, vector in
                 guard let group = groupOf(id) else { return }
-                let hit = Neighbor(id: id, distance: metric.distance(q, vector))
-                if let current = best[group] {
-                    let closer = direction.isCloser(hit.distance, than: current.hit.distance)
-                        || (hit.distance == current.hit.distance && hit.id < current.hit.id)
-                    best[group] = (closer ? hit : current.hit, current.count + 1)
-                } else {
-                    best[group] = (hit, 1)
-                }
+                keepBest(Neighbor(id: id, distance: metric.distance(q, vector)), of: group, in: &best, direction: direction)
             }
         }
-        // Rank groups by their best hit; the group's best vector id breaks ties deterministically.
+        return rankGroups(best, k: k, direction: direction)
+    }
+
+    /// Counts `hit` for `group` and keeps it as the group's best when it is closer (or as close
+    /// with a smaller id, so the choice is deterministic).
+    static func keepBest<Group: Hashable>(_ hit: Neighbor, of group: Group,
+                                          in best: inout [Group: (hit: Neighbor, count: Int)],
+                                          direction: MetricDirection) {
+        guard let current = best[group] else {
+            best[group] = (hit, 1)
+            return
+        }
+        let closer = direction.isCloser(hit.distance, than: current.hit.distance)
+            || (hit.distance == current.hit.distance && hit.id < current.hit.id)
+        best[group] = (closer ? hit : current.hit, current.count + 1)
+    }
+
+    /// The `k` groups whose best hit is closest, closest first; the best hit's id breaks ties.
+    static func rankGroups<Group: Hashable & Sendable>(_ best: [Group: (hit: Neighbor, count: Int)], k: Int,
+                                                        direction: MetricDirection) -> [GroupNeighbor<Group>] {
         var top = TopK(k: k, direction: direction)
         var groupOfBest: [UInt64: (Group, Int)] = [:]
         groupOfBest.reserveCapacity(best.count)

@@ -54,16 +54,12 @@ public struct VectorReader: VectorSource, SegmentedVectors {
     /// ``forEachVector(_:)`` over some segments only: parallel scans split the segments.
     public func forEachVector(inSegments segments: Range<Int>,
                               _ body: (UInt64, UnsafeBufferPointer<Float>) throws -> Void) rethrows {
-        let layout = layout, perSegment = layout.slotsPerSegment
-        for segment in segments {
-            guard let base = vectorTable.bases[segment] else { continue }
-            let slots = min(perSegment, slotLimit - segment * perSegment)
-            let vectors = base.assumingMemoryBound(to: Float.self)
-            let ids = base + layout.idsOffset
+        let dimension = layout.dimension
+        try forEachSegment(inSegments: segments) { vectors, ids, slots in
             for index in 0 ..< slots {
                 let id = UInt64(littleEndian: ids.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
                 if id == SegmentLayout.freeSlot { continue }
-                try body(id, UnsafeBufferPointer(start: vectors + index * layout.dimension, count: layout.dimension))
+                try body(id, UnsafeBufferPointer(start: vectors + index * dimension, count: dimension))
             }
         }
     }

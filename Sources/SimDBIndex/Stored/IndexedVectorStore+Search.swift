@@ -98,17 +98,8 @@ extension IndexedVectorStore {
         var best: [Group: (hit: Neighbor, count: Int)] = [:]
         for hit in hits {
             guard let group = owners[hit.id] else { continue }
-            if let current = best[group] {
-                best[group] = (current.hit, current.count + 1)
-            } else {
-                best[group] = (hit, 1)
-            }
+            FlatIndex.keepBest(hit, of: group, in: &best, direction: metric.direction)
         }
-        let ranked = best.map { GroupNeighbor(group: $0.key, best: $0.value.hit, vectorCount: $0.value.count) }
-            .sorted { a, b in
-                a.best.distance != b.best.distance
-                    ? metric.direction.isCloser(a.best.distance, than: b.best.distance) : a.best.id < b.best.id
-            }
-        return (Array(ranked.prefix(k)), method)
+        return (FlatIndex.rankGroups(best, k: k, direction: metric.direction), method)
     }
 }

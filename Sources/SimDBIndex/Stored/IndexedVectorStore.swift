@@ -91,13 +91,13 @@ public final class IndexedVectorStore: Sendable {
     public func put(ids: [UInt64], vectors batch: EmbeddingBatch) throws {
         try store.checkBatch(ids: ids, batch)
         guard !ids.isEmpty else { return }
-        _ = try store.write { writer in
+        let (_, buildPending) = try store.write { writer in
             try apply(writer, removals: [], count: ids.count, dirtyLimit: nil) { index, buffer in
                 batch.withVector(at: index) { _ = buffer.initialize(from: $0) }
                 return ids[index]
             }
         }
-        try finishBuild()
+        if buildPending { try finishBuild() }
     }
 
     /// Removes the vectors stored under `ids` (absent ids are ignored) and repairs the graph
@@ -121,9 +121,9 @@ public final class IndexedVectorStore: Sendable {
     public func bulkPut(count: Int, batchSize: Int = 1 << 20,
                         next: (Int, UnsafeMutableBufferPointer<Float>) throws -> UInt64,
                         progress: ((Int, Int) -> Void)? = nil) throws {
-        var done = 0
+        var done = 0, buildPending = false
         while done < count {
-            done = try store.write { writer in
+            (done, buildPending) = try store.write { writer in
                 try withoutActuallyEscaping(next) { next in
                     try apply(writer, removals: [], from: done, count: min(count, done + batchSize),
                               dirtyLimit: Self.maximumDirtyBytes, next: next)
@@ -131,7 +131,7 @@ public final class IndexedVectorStore: Sendable {
             }
             progress?(done, count)
         }
-        try finishBuild(progress: nil)
+        if buildPending { try finishBuild() }
     }
 
     // MARK: Building
@@ -142,11 +142,7 @@ public final class IndexedVectorStore: Sendable {
         while true {
             let (finished, linked, total) = try store.write { writer -> (Bool, Int, Int) in
                 var record = try record(in: writer.record(IndexRecord.name))
-                let large = try writer.count() >= record.settings.exactBelow
-                let wanted = record.settings.enabled && (force || record.coveredSlots != nil || large)
-                guard wanted, (record.coveredSlots ?? 0) < writer.slotLimit || record.coveredSlots == nil else {
-                    return (true, 0, 0)
-                }
+                guard try needsBuild(record, writer, force: force) else { return (true, 0, 0) }
                 record = try BuildStep(writer: writer, record: record).run(with: metric)
                 try writer.setRecord(IndexRecord.name, record.encoded())
                 let covered = record.coveredSlots ?? 0
@@ -159,16 +155,30 @@ public final class IndexedVectorStore: Sendable {
 
     // MARK: Helpers
 
-    /// Runs removals then puts `start..<end` in `writer`'s transaction and saves the record;
-    /// returns the index of the first put not done (puts stop early past `dirtyLimit`).
+    /// Whether the settings call for linking vectors the graph does not cover yet: a graph is
+    /// wanted (it exists, the store reached the threshold, or a rebuild `force`s it) and either
+    /// there is none yet or it misses slots.
+    private func needsBuild(_ record: IndexRecord, _ writer: VectorWriter, force: Bool = false) throws -> Bool {
+        guard record.settings.enabled else { return false }
+        guard let covered = record.coveredSlots else {
+            return try force || writer.count() >= record.settings.exactBelow
+        }
+        return covered < writer.slotLimit
+    }
+
+    /// Runs removals then puts `start..<end` in `writer`'s transaction and saves the record.
+    /// - Returns: the index of the first put not done (puts stop early past `dirtyLimit`), and
+    ///   whether the graph now needs a build step (``finishBuild(force:progress:)``).
     @discardableResult
     private func apply(_ writer: VectorWriter, removals: [UInt64], from start: Int = 0, count end: Int, dirtyLimit: Int?,
-                       next: @escaping (Int, UnsafeMutableBufferPointer<Float>) throws -> UInt64) throws -> Int {
+                       next: @escaping (Int, UnsafeMutableBufferPointer<Float>) throws -> UInt64) throws
+        -> (done: Int, buildPending: Bool)
+    {
         let record = try record(in: writer.record(IndexRecord.name))
         let (updated, done) = try WriteWork(writer: writer, record: record, removals: removals, start: start, end: end,
                                             next: next, dirtyLimit: dirtyLimit).run(with: metric)
         if updated != record { try writer.setRecord(IndexRecord.name, updated.encoded()) }
-        return done
+        return (done, try needsBuild(updated, writer))
     }
 
     func record(in bytes: [UInt8]?) throws -> IndexRecord {
