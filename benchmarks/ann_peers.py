@@ -4,7 +4,9 @@
 Generates (or reads) .fvecs base and query files and an .ivecs ground truth, then measures each
 peer with the same M, efConstruction, efSearch sweep, k and thread count, and prints a table
 (and --json). With --simdb PATH it also runs `PATH bench` on the same files and prints the
-ratios side by side.
+ratios side by side. With --alternate N it then re-measures only the searches N more times,
+alternating each peer with `simdb bench --keep DIR --reuse` (no rebuilds), and prints each
+round's ratios and their medians: one run on a shared machine is not a measurement.
 
     pip install faiss-cpu hnswlib numpy      # the script skips a peer whose package is missing
     python3 benchmarks/ann_peers.py --n 100000 --dim 128 --threads 1 --out /tmp/ann
@@ -16,6 +18,7 @@ every graph index and are not what simdb serves.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -67,16 +70,21 @@ def recall(found, truth, k):
     return hits / (len(truth) * k)
 
 
-def one_at_a_time(search, queries):
-    """QPS and p50/p99 latency (ms) of single-query calls, and the answers."""
-    times, answers = [], []
-    for q in queries:
-        start = time.perf_counter()
-        answers.append(search(q[None, :]))
-        times.append(time.perf_counter() - start)
-    times = np.array(times)
-    return {"qps": len(queries) / times.sum(), "p50_ms": 1e3 * np.median(times),
-            "p99_ms": 1e3 * np.percentile(times, 99)}, answers
+def one_at_a_time(search, queries, rounds=1):
+    """QPS and p50/p99 latency (ms) of single-query calls, and the answers: of the round with the
+    median QPS when the queries run `rounds` times, as `simdb bench --rounds` reports."""
+    results = []
+    for _ in range(max(1, rounds)):
+        times, answers = [], []
+        for q in queries:
+            start = time.perf_counter()
+            answers.append(search(q[None, :]))
+            times.append(time.perf_counter() - start)
+        times = np.array(times)
+        results.append(({"qps": len(queries) / times.sum(), "p50_ms": 1e3 * np.median(times),
+                         "p99_ms": 1e3 * np.percentile(times, 99)}, answers))
+    results.sort(key=lambda result: result[0]["qps"])
+    return results[len(results) // 2]
 
 
 def run_faiss(base, queries, truth, args):
@@ -90,10 +98,13 @@ def run_faiss(base, queries, truth, args):
     if "faiss-flat" in args.peers:
         flat = faiss.IndexFlatL2(base.shape[1])
         flat.add(base)
-        stats, answers = one_at_a_time(lambda q: flat.search(q, args.k)[1][0], queries[:args.exact_queries])
+        stats, answers = one_at_a_time(lambda q: flat.search(q, args.k)[1][0], queries[:args.exact_queries], args.rounds)
         stats["recall_at_10"] = recall(answers, truth[:args.exact_queries], min(10, args.k))
         result["flat"] = stats
-        del flat
+        if args.alternate:
+            args.flat_index = flat
+        else:
+            del flat
     if "faiss-hnsw" not in args.peers:
         return result
     hnsw = faiss.IndexHNSWFlat(base.shape[1], args.m)
@@ -104,7 +115,7 @@ def run_faiss(base, queries, truth, args):
     result["hnsw"] = []
     for ef in args.ef_search:
         hnsw.hnsw.efSearch = ef
-        stats, answers = one_at_a_time(lambda q: hnsw.search(q, args.k)[1][0], queries)
+        stats, answers = one_at_a_time(lambda q: hnsw.search(q, args.k)[1][0], queries, args.rounds)
         stats.update(ef_search=ef, recall_at_1=recall(answers, truth, 1), recall_at_10=recall(answers, truth, min(10, args.k)))
         result["hnsw"].append(stats)
     return result
@@ -123,22 +134,30 @@ def run_hnswlib(base, queries, truth, args):
     index.set_num_threads(args.threads)
     start = time.perf_counter()
     index.add_items(base, np.arange(len(base)), num_threads=args.threads)
-    result = {"build_s": time.perf_counter() - start, "hnsw": []}
-    for ef in args.ef_search:
-        index.set_ef(max(ef, args.k))
-        stats, answers = one_at_a_time(lambda q: index.knn_query(q, k=args.k, num_threads=1)[0][0], queries)
-        stats.update(ef_search=ef, recall_at_1=recall(answers, truth, 1), recall_at_10=recall(answers, truth, min(10, args.k)))
-        result["hnsw"].append(stats)
+    result = {"build_s": time.perf_counter() - start, "hnsw": hnswlib_searches(index, queries, truth, args)}
+    args.hnswlib_index = index
     return result
 
 
-def run_simdb(paths, args):
+def hnswlib_searches(index, queries, truth, args):
+    rows = []
+    for ef in args.ef_search:
+        index.set_ef(max(ef, args.k))
+        stats, answers = one_at_a_time(lambda q: index.knn_query(q, k=args.k, num_threads=1)[0][0], queries, args.rounds)
+        stats.update(ef_search=ef, recall_at_1=recall(answers, truth, 1), recall_at_10=recall(answers, truth, min(10, args.k)))
+        rows.append(stats)
+    return rows
+
+
+def run_simdb(paths, args, reuse=False):
     command = [args.simdb, "bench", "--base", paths["base"], "--queries", paths["queries"], "--truth", paths["truth"],
                "--m", str(args.m), "--ef-construction", str(args.ef_construction),
                "--ef-search", ",".join(map(str, args.ef_search)), "--threads", str(args.threads), "--k", str(args.k),
-               "--exact-queries", str(args.exact_queries), "--json"]
+               "--exact-queries", str(args.exact_queries), "--rounds", str(args.rounds), "--json"]
     if not ({"faiss-hnsw", "hnswlib"} & args.peers):
         command.append("--exact-only")  # only the exact scan is compared
+    if args.alternate:
+        command += ["--keep", args.keep] + (["--reuse"] if reuse else [])
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         print(f"simdb bench failed: {done.stderr.strip()}", file=sys.stderr)
@@ -165,8 +184,18 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="measure the files already in --out instead of generating them")
     parser.add_argument("--peers", type=lambda s: set(s.split(",")), default={"faiss-flat", "faiss-hnsw", "hnswlib"},
                         help="which peers to run: faiss-flat,faiss-hnsw,hnswlib (default all)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times each search phase runs, every peer and simdb alike; the median-QPS round is reported")
+    parser.add_argument("--alternate", type=int, default=0, metavar="N",
+                        help="then N rounds of searches only, alternating hnswlib and FAISS flat with simdb; medians of the ratios")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.alternate and not args.simdb:
+        parser.error("--alternate needs --simdb")
+    args.keep = os.path.join(args.out, "simdb-store")
+    if args.alternate:
+        shutil.rmtree(args.keep, ignore_errors=True)
+        os.makedirs(args.keep)
 
     os.makedirs(args.out, exist_ok=True)
     paths = {name: os.path.join(args.out, f"{name}.{ext}")
@@ -188,6 +217,8 @@ def main():
               "ef_construction": args.ef_construction, "faiss": run_faiss(base, queries, truth, args),
               "hnswlib": run_hnswlib(base, queries, truth, args),
               "simdb": run_simdb(paths, args) if args.simdb else None}
+    if args.alternate and report["simdb"]:
+        report["rounds"] = alternate(paths, queries, truth, args)
     if args.json:
         print(json.dumps(report, indent=2))
         return
@@ -217,6 +248,41 @@ def main():
         print(f"simdb: insert {simdb_result['insert_per_s']:.0f} vectors/s without index; peak RSS while searching "
               f"{simdb_result['peak_rss_bytes'] / 2**20:.0f} MiB = {simdb_result['peak_rss_bytes'] / graph:.2f}x "
               f"(raw vectors + graph, {graph / 2**20:.0f} MiB); store {simdb_result['store_bytes'] / 2**20:.0f} MiB")
+
+    if report.get("rounds"):
+        print_rounds(report["rounds"], args)
+
+
+def alternate(paths, queries, truth, args):
+    """Searches only, N times: each round the peers, then simdb on its kept store."""
+    rounds = []
+    for _ in range(args.alternate):
+        row = {}
+        if getattr(args, "hnswlib_index", None) is not None:
+            row["hnswlib"] = {r["ef_search"]: r["qps"] for r in hnswlib_searches(args.hnswlib_index, queries, truth, args)}
+        if getattr(args, "flat_index", None) is not None:
+            flat = args.flat_index
+            row["flat"], _ = one_at_a_time(lambda q: flat.search(q, args.k)[1][0], queries[:args.exact_queries], args.rounds)
+            row["flat"] = row["flat"]["qps"]
+        simdb = run_simdb(paths, args, reuse=True)
+        if simdb is None:
+            break
+        row["simdb"] = {r["ef_search"]: r["qps"] for r in simdb["hnsw"]}
+        row["simdb_exact"] = simdb["exact"]["qps"]
+        rounds.append(row)
+    return rounds
+
+
+def print_rounds(rounds, args):
+    print(f"{len(rounds)} alternated rounds of searches (simdb / peer QPS per round; median):")
+    if all("hnswlib" in r for r in rounds) and rounds[0]["simdb"]:
+        for ef in args.ef_search:
+            ratios = [r["simdb"][ef] / r["hnswlib"][ef] for r in rounds]
+            print(f"  hnswlib efSearch {ef:4d}: " + " ".join(f"{x:.2f}" for x in ratios)
+                  + f"; median {float(np.median(ratios)):.2f}x")
+    if all("flat" in r for r in rounds):
+        ratios = [r["simdb_exact"] / r["flat"] for r in rounds]
+        print("  FAISS IndexFlatL2 exact: " + " ".join(f"{x:.2f}" for x in ratios) + f"; median {float(np.median(ratios)):.2f}x")
 
 
 if __name__ == "__main__":

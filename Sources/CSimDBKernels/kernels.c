@@ -73,6 +73,43 @@ void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_
     for (size_t j = 0; j < count; j++) out[j] = dot(q, base + j * n, n);
 }
 
+// Eight codes widened to floats.
+__attribute__((target("avx2,fma")))
+static inline __m256 widen8(const uint8_t *code) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)code)));
+}
+
+__attribute__((target("avx2,fma")))
+static float sq8_squared_l2_avx2(const float *q, const float *step, const uint8_t *code, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 d0 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i), widen8(code + i), _mm256_loadu_ps(q + i));
+        __m256 d1 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 8), widen8(code + i + 8), _mm256_loadu_ps(q + i + 8));
+        acc0 = _mm256_fmadd_ps(d0, d0, acc0);
+        acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+    }
+    float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) {
+        float d = q[i] - step[i] * (float)code[i];
+        sum += d * d;
+    }
+    return sum;
+}
+
+__attribute__((target("avx2,fma")))
+static float sq8_dot_avx2(const float *w, const uint8_t *code, size_t n) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), widen8(code + i), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), widen8(code + i + 8), acc1);
+    }
+    float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
+    for (; i < n; i++) sum += w[i] * (float)code[i];
+    return sum;
+}
+
 #else
 
 int simdb_kernels_have_avx2(void) { return 0; }
@@ -88,3 +125,28 @@ void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_
 }
 
 #endif
+
+// The 8-bit code kernels: portable loops (the compiler vectorises them for the baseline), or
+// the AVX2 forms above where the caller found AVX2.
+float simdb_sq8_squared_l2(const float *q, const float *step, const uint8_t *code, size_t n, int avx2) {
+#if defined(__x86_64__)
+    if (avx2) return sq8_squared_l2_avx2(q, step, code, n);
+#endif
+    (void)avx2;
+    float sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        float d = q[i] - step[i] * (float)code[i];
+        sum += d * d;
+    }
+    return sum;
+}
+
+float simdb_sq8_dot(const float *w, const uint8_t *code, size_t n, int avx2) {
+#if defined(__x86_64__)
+    if (avx2) return sq8_dot_avx2(w, code, n);
+#endif
+    (void)avx2;
+    float sum = 0;
+    for (size_t i = 0; i < n; i++) sum += w[i] * (float)code[i];
+    return sum;
+}

@@ -25,30 +25,57 @@ extension Store {
             let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
             let vector = try pipeline.embed([probe]).vector(at: 0)
-            let threshold = try resolvedThreshold(threshold)
-            // A scan ranks every person, so it needs every template's owner; the graph returns a
-            // few hundred candidates, whose owners alone are looked up.
-            let (hits, method) = try index.searchGroups(vector, k: k, options: options,
-                                                        allGroups: { try catalog.templateOwners() },
-                                                        groupsOf: { try catalog.templateOwners(of: $0) })
-            var results: [PersonMatch] = []
-            for (index, hit) in hits.enumerated() {
-                let name = try catalog.person(hit.group)?.displayName
-                results.append(PersonMatch(rank: index + 1, id: hit.group, name: name, distance: hit.best.distance,
-                                           template: hit.best.id, templates: hit.vectorCount))
-            }
-            let best = results.first
-            let match = best.map { metric.direction.accepts($0.distance, threshold: threshold) } ?? false
-            let decision = Decision(match: match, id: match ? best?.id : nil, distance: best?.distance,
-                                    threshold: threshold)
-            entry.topMatch = best?.id
-            entry.distance = best.map { Double($0.distance) }
-            entry.decision = match ? "match" : "unknown"
-            entry.threshold = Double(threshold)
-            entry.detail = "search \(method.rawValue)"
-            return QueryResult(results: results, decision: decision, metric: info.metric, encoder: info.encoder,
-                               search: method)
+            return try identify(vector, k: k, threshold: threshold, options: options, entry: &entry)
         }
+    }
+
+    /// ``query(_:k:threshold:options:)`` for a probe already embedded by this store's encoder
+    /// (a service that encodes elsewhere, or a benchmark of the search alone). The audit row
+    /// records the SHA-256 of the vector's bytes as its input.
+    /// - Throws: ``SimDBError`` `.invalidArgument` for a vector of the wrong length or with a
+    ///   non-finite value, and as ``query(_:k:threshold:options:)``.
+    public func query(embedding: [Float], k: Int = 5, threshold: Float? = nil,
+                      options: SearchOptions = SearchOptions()) throws -> QueryResult {
+        try audited("query") { entry, _ in
+            guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
+            guard embedding.count == info.dimension else {
+                throw SimDBError(.invalidArgument,
+                    "the embedding has \(embedding.count) components; \(info.encoder) makes \(info.dimension)")
+            }
+            guard embedding.allSatisfy(\.isFinite) else {
+                throw SimDBError(.invalidArgument, "the embedding has a non-finite component")
+            }
+            entry.inputSha256 = embedding.withUnsafeBytes { ImageSource.sha256($0) }
+            return try identify(embedding, k: k, threshold: threshold, options: options, entry: &entry)
+        }
+    }
+
+    /// Ranks the people closest to `vector` and decides, recording both in `entry`.
+    private func identify(_ vector: [Float], k: Int, threshold: Float?, options: SearchOptions,
+                          entry: inout AuditEntry) throws -> QueryResult {
+        let threshold = try resolvedThreshold(threshold)
+        // A scan ranks every person, so it needs every template's owner; the graph returns a
+        // few hundred candidates, whose owners alone are looked up.
+        let (hits, method) = try index.searchGroups(vector, k: k, options: options,
+                                                    allGroups: { try catalog.templateOwners() },
+                                                    groupsOf: { try catalog.templateOwners(of: $0) })
+        var results: [PersonMatch] = []
+        for (index, hit) in hits.enumerated() {
+            let name = try catalog.person(hit.group)?.displayName
+            results.append(PersonMatch(rank: index + 1, id: hit.group, name: name, distance: hit.best.distance,
+                                       template: hit.best.id, templates: hit.vectorCount))
+        }
+        let best = results.first
+        let match = best.map { metric.direction.accepts($0.distance, threshold: threshold) } ?? false
+        let decision = Decision(match: match, id: match ? best?.id : nil, distance: best?.distance,
+                                threshold: threshold)
+        entry.topMatch = best?.id
+        entry.distance = best.map { Double($0.distance) }
+        entry.decision = match ? "match" : "unknown"
+        entry.threshold = Double(threshold)
+        entry.detail = "search \(method.rawValue)"
+        return QueryResult(results: results, decision: decision, metric: info.metric, encoder: info.encoder,
+                           search: method)
     }
 
     /// Verifies a claim: is the person in `image` the enrolled person `personId`?

@@ -25,6 +25,10 @@ public struct Benchmark: Sendable {
     public var directory: String?
     /// Build the graph and measure HNSW search; without it, only inserts and the exact scan.
     public var buildsIndex = true
+    /// Measure searches on the store an earlier run left in ``directory`` (built from the same
+    /// base vectors with the same settings) instead of building one: inserts and the build are
+    /// not measured. Lets searches be re-measured, alternating with a peer, without rebuilding.
+    public var reusesStore = false
 
     /// A benchmark with the defaults above; set the properties to change them.
     public init() {}
@@ -45,33 +49,24 @@ public struct Benchmark: Sendable {
         }
         let root = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("simdb-bench-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
         let path = URL(fileURLWithPath: root).appendingPathComponent("vectors.mdb").path
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw SimDBError(.invalidArgument, "\(path) exists; give an empty directory")
-        }
-        let dimension = data.base.dimension
-        let index = IndexedVectorStore(
-            store: try VectorStore(path: path, dimension: dimension, encoderIdentifier: "bench/1"), metric: metric)
-        var settings = IndexSettings(enabled: false, exactBelow: 0, hnsw: parameters)
-        try index.updateSettings(settings)
-
-        // Inserts without an index, then the build: `build_s` is both.
-        let count = data.base.count
-        let insertSeconds = try Self.seconds {
-            try data.base.values.withUnsafeBufferPointer { values in
-                try index.bulkPut(count: count, next: { row, buffer in
-                    _ = buffer.initialize(from: values[row * dimension ..< (row + 1) * dimension])
-                    return UInt64(row)
-                }, progress: { done, total in progress?("insert", done, total) })
+        let count = data.base.count, dimension = data.base.dimension
+        let index: IndexedVectorStore
+        var build: (insert: Double, index: Double)?
+        if reusesStore {
+            guard directory != nil else { throw SimDBError(.invalidArgument, "reusing a store needs its directory") }
+            index = try reopen(path, count: count, dimension: dimension)
+            data.base = EmbeddingBatch(dimension: dimension, values: [])
+        } else {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw SimDBError(.invalidArgument, "\(path) exists; give an empty directory")
             }
+            index = IndexedVectorStore(
+                store: try VectorStore(path: path, dimension: dimension, encoderIdentifier: Self.encoderIdentifier), metric: metric)
+            build = try self.build(index, from: &data, progress: progress)
         }
-        data.base = EmbeddingBatch(dimension: dimension, values: [])
-        settings.enabled = buildsIndex
-        let indexSeconds = try Self.seconds {
-            if buildsIndex { try index.updateSettings(settings) { done, total in progress?("index", done, total) } }
-        }
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: root) } }
 
         let depth = max(k, 10)
         let truth = try data.truth ?? groundTruth(data.queries, index: index, depth: depth, progress: progress)
@@ -99,10 +94,52 @@ public struct Benchmark: Sendable {
         return BenchmarkReport(
             n: count, dim: dimension, queries: data.queries.count, threads: threads, k: k, metric: metric.identifier,
             m: parameters.m, efConstruction: parameters.efConstruction,
-            insertPerSecond: Double(count) / insertSeconds, insertSeconds: insertSeconds, indexSeconds: indexSeconds,
-            buildSeconds: insertSeconds + indexSeconds, peakRSSBytes: peak, storeBytes: fileBytes,
+            insertPerSecond: build.map { Double(count) / $0.insert }, insertSeconds: build?.insert,
+            indexSeconds: build?.index, buildSeconds: build.map { $0.insert + $0.index }, peakRSSBytes: peak, storeBytes: fileBytes,
             rawVectorBytes: count * dimension * 4, vectorPageBytes: pages.vectors, indexPageBytes: pages.index,
             exact: exact, hnsw: hnsw)
+    }
+
+    /// Stores the base vectors without an index, then builds it (unless ``buildsIndex`` is off);
+    /// the seconds each took. The base vectors are released once stored.
+    private func build(_ index: IndexedVectorStore, from data: inout BenchmarkData,
+                       progress: Progress?) throws -> (insert: Double, index: Double) {
+        let count = data.base.count, dimension = data.base.dimension
+        var settings = IndexSettings(enabled: false, exactBelow: 0, hnsw: parameters)
+        try index.updateSettings(settings)
+        let insertSeconds = try Self.seconds {
+            try data.base.values.withUnsafeBufferPointer { values in
+                try index.bulkPut(count: count, next: { row, buffer in
+                    _ = buffer.initialize(from: values[row * dimension ..< (row + 1) * dimension])
+                    return UInt64(row)
+                }, progress: { done, total in progress?("insert", done, total) })
+            }
+        }
+        data.base = EmbeddingBatch(dimension: dimension, values: [])
+        settings.enabled = buildsIndex
+        let indexSeconds = try Self.seconds {
+            if buildsIndex { try index.updateSettings(settings) { done, total in progress?("index", done, total) } }
+        }
+        return (insertSeconds, indexSeconds)
+    }
+
+    /// The store an earlier run kept at `path`, checked against the base vectors and settings.
+    private func reopen(_ path: String, count: Int, dimension: Int) throws -> IndexedVectorStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SimDBError(.invalidArgument, "\(path) does not exist: build it first with --keep")
+        }
+        let index = IndexedVectorStore(store: try VectorStore(path: path, dimension: dimension, encoderIdentifier: Self.encoderIdentifier), metric: metric)
+        let status = try index.status()
+        var kept = status.settings.hnsw, wanted = parameters
+        kept.efSearch = 0
+        wanted.efSearch = 0
+        guard status.count == count, kept == wanted, status.settings.enabled == buildsIndex,
+              !buildsIndex || status.graphComplete else {
+            throw SimDBError(.invalidArgument, "the store in \(path) was not built from these vectors with these settings"
+                             + " (\(status.count) vectors, M \(status.settings.hnsw.m), efConstruction"
+                             + " \(status.settings.hnsw.efConstruction))")
+        }
+        return index
     }
 
     /// The true neighbours by exact search, with every core.
@@ -129,8 +166,7 @@ public struct Benchmark: Sendable {
         }
         results.sort { $0.qps < $1.qps }
         let median = results[results.count / 2]
-        let sorted = median.latencies.sorted()
-        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)] }
+        func percentile(_ p: Double) -> Double { QueryTiming.percentile(median.latencies, p) }
         func recall(_ depth: Int) -> Double {
             var found = 0
             for (row, answer) in median.answers.enumerated() {
@@ -143,6 +179,9 @@ public struct Benchmark: Sendable {
                                       p99Milliseconds: percentile(0.99) * 1e3, recallAt1: recall(1),
                                       recallAt10: recall(min(10, k)))
     }
+
+    /// The encoder identifier of benchmark stores (their vectors come from no encoder).
+    static let encoderIdentifier = "bench/1"
 
     static func seconds(_ body: () throws -> Void) rethrows -> Double {
         let start = DispatchTime.now().uptimeNanoseconds

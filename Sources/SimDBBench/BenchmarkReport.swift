@@ -37,14 +37,15 @@ public struct BenchmarkReport: Codable, Sendable {
     public var m: Int
     /// HNSW candidates per insert.
     public var efConstruction: Int
-    /// Vectors stored per second, without an index, in transactions of up to ~192 MiB.
-    public var insertPerSecond: Double
-    /// Seconds to store every vector without an index.
-    public var insertSeconds: Double
-    /// Linking every stored vector into the graph.
-    public var indexSeconds: Double
-    /// Inserting every vector and building the index.
-    public var buildSeconds: Double
+    /// Vectors stored per second, without an index, in transactions of up to ~192 MiB; `nil`
+    /// (absent from the JSON) when the run reused a kept store.
+    public var insertPerSecond: Double?
+    /// Seconds to store every vector without an index; `nil` for a reused store.
+    public var insertSeconds: Double?
+    /// Linking every stored vector into the graph; `nil` for a reused store.
+    public var indexSeconds: Double?
+    /// Inserting every vector and building the index; `nil` for a reused store.
+    public var buildSeconds: Double?
     /// Peak resident memory during the search phases.
     public var peakRSSBytes: Int
     /// The vector file's size.

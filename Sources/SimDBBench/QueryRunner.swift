@@ -91,3 +91,42 @@ enum MemoryUse {
         return 0
     }
 }
+
+/// The speed of one phase of queries: what ``QueryTiming/measure(_:threads:rounds:search:)`` reports.
+public struct QueryTiming: Codable, Sendable {
+    /// Queries per second over the phase's wall time.
+    public var qps: Double
+    /// Median latency of one query, in milliseconds.
+    public var p50Milliseconds: Double
+    /// 99th-percentile latency of one query, in milliseconds.
+    public var p99Milliseconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case qps, p50Milliseconds = "p50_ms", p99Milliseconds = "p99_ms"
+    }
+
+    /// Runs every query in `queries` on `threads` threads, `rounds` times, and returns the round
+    /// with the median QPS (its latencies with it).
+    /// - Throws: the first error `search` throws.
+    public static func measure(_ queries: [[Float]], threads: Int = 1, rounds: Int = 3,
+                               search: @escaping @Sendable ([Float]) throws -> Void) throws -> QueryTiming {
+        var results: [(qps: Double, latencies: [Double])] = []
+        for _ in 0..<max(1, rounds) {
+            let round = try QueryRunner(threads: max(1, threads)).run(queries) { query in
+                try search(query)
+                return []
+            }
+            results.append((round.qps, round.latencies))
+        }
+        results.sort { $0.qps < $1.qps }
+        let median = results[results.count / 2]
+        return QueryTiming(qps: median.qps, p50Milliseconds: percentile(median.latencies, 0.5) * 1e3,
+                           p99Milliseconds: percentile(median.latencies, 0.99) * 1e3)
+    }
+
+    /// The nearest-rank percentile `p` of `values` (not empty).
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+    }
+}

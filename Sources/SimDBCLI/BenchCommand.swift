@@ -57,26 +57,41 @@ struct BenchCommand: ParsableCommand {
     var exactQueries: Int?
     @Option(name: .long, help: ArgumentHelp("Build the store in this empty directory and keep it.", valueName: "dir"))
     var keep: String?
+    @Option(name: .long, help: ArgumentHelp(
+        "Measure identification over the simdb store in this directory instead: each --queries vector is an embedded probe.",
+        discussion: "Times Store.query by embedding (search, catalog lookups, audit row) at each --ef-search; the store is not changed except for its audit log.",
+        valueName: "store"))
+    var identify: String?
+    @Flag(name: .long, help: "Measure searches on the store --keep left from an earlier run with the same vectors and settings, without building it again.")
+    var reuse = false
     @Flag(name: .customLong("exact-only"), help: "Measure inserts and the exact scan only: no graph, no HNSW rows.")
     var exactOnly = false
 
     func validate() throws {
-        if (base == nil) != (queries == nil) { throw ValidationError("--base and --queries go together") }
+        if identify != nil {
+            guard queries != nil, base == nil, truth == nil, keep == nil else {
+                throw ValidationError("--identify takes --queries (embedded probes), not --base, --truth or --keep")
+            }
+        } else if (base == nil) != (queries == nil) {
+            throw ValidationError("--base and --queries go together")
+        }
         if truth != nil && base == nil { throw ValidationError("--truth needs --base and --queries") }
         guard n >= 1, dim >= 1, dim <= 1 << 20, nq >= 1 else { throw ValidationError("--n, --dim and --nq must be positive") }
         guard threads >= 1, k >= 1, rounds >= 1 else { throw ValidationError("--threads, --k and --rounds must be at least 1") }
         guard let sweep = parsedSweep, !sweep.isEmpty, sweep.allSatisfy({ (1...10_000).contains($0) }) else {
             throw ValidationError("--ef-search must be a comma-separated list of values in 1...10000")
         }
+        if reuse && keep == nil { throw ValidationError("--reuse needs --keep DIR, the store an earlier run kept") }
         if let exactQueries, exactQueries < 1 { throw ValidationError("--exact-queries must be at least 1") }
     }
 
-    private var parsedSweep: [Int]? {
+    var parsedSweep: [Int]? {
         let values = efSearch.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
         return values.contains(nil) ? nil : values.compactMap { $0 }
     }
 
     func run() throws {
+        if let identify, let queries { return try runIdentification(store: identify, queries: queries) }
         var benchmark = Benchmark()
         benchmark.metric = try PluginRegistry.shared.metric(metric)
         benchmark.parameters = HNSWParameters(m: m, efConstruction: efConstruction)
@@ -87,6 +102,7 @@ struct BenchCommand: ParsableCommand {
         benchmark.exactQueries = exactQueries
         benchmark.directory = keep
         benchmark.buildsIndex = !exactOnly
+        benchmark.reusesStore = reuse
         let bars = ProgressBars()
         // Handed over, not kept: the benchmark frees the base vectors once they are stored.
         let report = try benchmark.run(try loadData()) { stage, done, total in bars.update(stage, done, total) }
@@ -96,8 +112,13 @@ struct BenchCommand: ParsableCommand {
         }
         print("\(report.n) × \(report.dim)-d, \(report.queries) queries, k \(report.k), metric \(report.metric), "
               + "M \(report.m), efConstruction \(report.efConstruction), \(report.threads) thread(s)")
-        print(String(format: "insert (no index): %.0f vectors/s (%.2f s); index %.2f s; build %.2f s",
-                     report.insertPerSecond, report.insertSeconds, report.indexSeconds, report.buildSeconds))
+        if let insertPerSecond = report.insertPerSecond, let insertSeconds = report.insertSeconds,
+           let indexSeconds = report.indexSeconds, let buildSeconds = report.buildSeconds {
+            print(String(format: "insert (no index): %.0f vectors/s (%.2f s); index %.2f s; build %.2f s",
+                         insertPerSecond, insertSeconds, indexSeconds, buildSeconds))
+        } else {
+            print("reused the kept store: inserts and the build not measured")
+        }
         print(String(format: "store %.1f MiB (vectors %.1f MiB raw, graph %.1f MiB); peak RSS while searching %.1f MiB",
                      Self.mebibytes(report.storeBytes), Self.mebibytes(report.rawVectorBytes),
                      Self.mebibytes(report.indexPageBytes), Self.mebibytes(report.peakRSSBytes)))
@@ -120,7 +141,7 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// One progress bar per stage, on standard error when it is a terminal.
-private final class ProgressBars: @unchecked Sendable {
+final class ProgressBars: @unchecked Sendable {
     private let lock = NSLock()
     private var bars: [String: ProgressBar] = [:]
 

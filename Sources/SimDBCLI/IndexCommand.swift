@@ -115,6 +115,16 @@ struct IndexCommand: ParsableCommand {
         } else {
             state = "none yet: queries scan until the store holds \(settings.exactBelow) templates"
         }
+        let walk: String
+        if status.graphNodes == nil {
+            walk = "no graph"
+        } else if status.codes {
+            walk = "8-bit codes, then exact distances"
+                + (status.nodesOutsideCodeRange > 0
+                   ? " (\(status.nodesOutsideCodeRange) nodes outside the codes' range use their vectors; a rebuild re-learns it)" : "")
+        } else {
+            walk = "vectors (built before codes; `simdb index rebuild` adds them)"
+        }
         print("""
             index:           \(state)
             templates:       \(status.count) (\(status.freeSlots) free slots of \(status.slots))
@@ -123,6 +133,7 @@ struct IndexCommand: ParsableCommand {
             ef-construction: \(settings.hnsw.efConstruction)
             ef-search:       \(settings.hnsw.efSearch)
             metric:          \(status.metric)
+            walk:            \(walk)
             """)
     }
 }
@@ -140,6 +151,8 @@ struct IndexReport: Encodable {
     var freeSlots: Int
     var graphComplete: Bool
     var graphNodes: Int?
+    var codes: Bool
+    var nodesOutsideCodeRange: Int
     var metric: String
     var search: String
 
@@ -156,12 +169,15 @@ struct IndexReport: Encodable {
         freeSlots = status.freeSlots
         graphComplete = status.graphComplete
         graphNodes = status.graphNodes
+        codes = status.codes
+        nodesOutsideCodeRange = status.nodesOutsideCodeRange
         metric = status.metric
         search = settings.enabled && status.graphComplete && status.count >= settings.exactBelow ? "hnsw" : "exact"
     }
 
     enum CodingKeys: String, CodingKey {
-        case enabled, m, seed, count, slots, metric, search
+        case enabled, m, seed, count, slots, metric, search, codes
+        case nodesOutsideCodeRange = "nodes_outside_code_range"
         case exactBelow = "exact_below", efConstruction = "ef_construction", efSearch = "ef_search"
         case freeSlots = "free_slots", graphComplete = "graph_complete", graphNodes = "graph_nodes"
     }
@@ -179,6 +195,8 @@ struct IndexReport: Encodable {
         try container.encode(freeSlots, forKey: .freeSlots)
         try container.encode(graphComplete, forKey: .graphComplete)
         try container.encode(graphNodes, forKey: .graphNodes)  // null when there is no graph
+        try container.encode(codes, forKey: .codes)
+        try container.encode(nodesOutsideCodeRange, forKey: .nodesOutsideCodeRange)
         try container.encode(metric, forKey: .metric)
         try container.encode(search, forKey: .search)
     }

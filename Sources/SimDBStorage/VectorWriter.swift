@@ -19,9 +19,9 @@ public final class VectorWriter: SegmentedVectors {
     public let path: String
     /// One more than the highest slot ever used: slots below it are live or free.
     public private(set) var slotLimit: Int
-    /// Bytes of segments this transaction has copied to dirty pages so far. LMDB holds at most
-    /// about 512 MiB of dirty pages in one transaction, so bulk writers commit in chunks well
-    /// below that.
+    /// Bytes of segments this transaction has copied to dirty pages so far: the memory it holds.
+    /// LMDB bounds a transaction's dirty pages by count of allocations (2¹⁷; a segment is one), so
+    /// bulk writers commit in chunks to bound memory, not to stay within LMDB.
     public private(set) var dirtyBytes = 0
     /// The vector segments' base addresses (dirty copies for the ones changed).
     public let vectorTable: SegmentTable

@@ -38,7 +38,8 @@ struct BenchmarkTests {
         #expect(report.exact.recallAt10 == 1 && report.exact.recallAt1 == 1)
         #expect(report.hnsw.map(\.efSearch) == [10, 128])
         #expect(report.hnsw[1].recallAt10 >= 0.95 && report.hnsw[1].recallAt10 >= report.hnsw[0].recallAt10)
-        #expect(report.insertPerSecond > 0 && report.buildSeconds >= report.insertSeconds)
+        let insertSeconds = try #require(report.insertSeconds), buildSeconds = try #require(report.buildSeconds)
+        #expect(try #require(report.insertPerSecond) > 0 && buildSeconds >= insertSeconds)
         #expect(report.storeBytes >= report.rawVectorBytes && report.indexPageBytes > 0)
         #expect(report.hnsw.allSatisfy { $0.p99Milliseconds >= $0.p50Milliseconds && $0.qps > 0 })
         #expect(report.peakRSSBytes > 0)
@@ -51,6 +52,30 @@ struct BenchmarkTests {
         for field in ["ef_search", "qps", "p50_ms", "p99_ms", "recall_at_1", "recall_at_10"] {
             #expect(row?[field] != nil, "missing hnsw[].\(field)")
         }
+    }
+
+    @Test func reusesAKeptStoreWithoutBuildingIt() throws {
+        let data = BenchmarkData.clustered(count: 2_000, queries: 40, dimension: 16, clusters: 30, seed: 4)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simdb-bench-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var benchmark = Benchmark()
+        benchmark.parameters = .init(m: 8, efConstruction: 64)
+        benchmark.efSearchSweep = [32]
+        benchmark.rounds = 1
+        benchmark.directory = directory.path
+        let built = try benchmark.run(data)
+        benchmark.reusesStore = true
+        let reused = try benchmark.run(data)
+        #expect(built.buildSeconds != nil && reused.buildSeconds == nil && reused.insertPerSecond == nil)
+        #expect(reused.n == 2_000 && reused.hnsw.first?.recallAt10 == built.hnsw.first?.recallAt10)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(reused)) as? [String: Any]
+        #expect(json?["build_s"] == nil && json?["hnsw"] != nil)
+
+        benchmark.parameters = .init(m: 12, efConstruction: 64)
+        let error = #expect(throws: SimDBError.self) { try benchmark.run(data) }
+        #expect(error?.code == .invalidArgument)
+        benchmark.directory = directory.appendingPathComponent("nothing-here").path
+        #expect(throws: SimDBError.self) { try benchmark.run(data) }
     }
 
     @Test func mismatchedFilesAreRefused() throws {

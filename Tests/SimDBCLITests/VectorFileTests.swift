@@ -53,6 +53,40 @@ struct VectorFileTests {
         #expect((try CLI.run(["info", "--json"], store: store).json() as? [String: Any])?["templates"] as? Int == 300)
     }
 
+    @Test("bench --identify times identification over a store and changes nothing but its audit log")
+    func benchIdentify() throws {
+        let directory = try TemporaryDirectory()
+        let store = directory.path("store")
+        #expect(try CLI.run(["index", "configure", "--exact-below", "100"], store: store).status == 0)
+        let data = BenchmarkData.clustered(count: 300, queries: 12, dimension: 128, clusters: 30, seed: 6)
+        let vectors = try directory.write(VecsFile.fvecsBytes(data.base), to: "in.fvecs")
+        let ids = try directory.write(Array((0..<300).map { "person-\($0 / 3)\n" }.joined().utf8), to: "ids.txt")
+        #expect(try CLI.run(["import-vectors", vectors, "--ids", ids], store: store).status == 0)
+        let probes = try directory.write(VecsFile.fvecsBytes(data.queries), to: "q.fvecs")
+        let before = try CLI.run(["export-vectors", directory.path("before.fvecs"), "--ids", directory.path("before.txt")], store: store)
+        #expect(before.status == 0)
+
+        let run = try CLI.run(["bench", "--identify", store, "--queries", probes, "--ef-search", "16,64", "--rounds", "1", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try run.json() as? [String: Any])
+        #expect(report["templates"] as? Int == 300 && report["people"] as? Int == 100 && report["queries"] as? Int == 12)
+        let phases = try #require(report["identify"] as? [[String: Any]])
+        #expect(phases.map { $0["ef_search"] as? Int } == [16, 64])
+        #expect(phases.allSatisfy { $0["search"] as? String == "hnsw" && ($0["qps"] as? Double ?? 0) > 0 && $0["p99_ms"] is Double })
+        let audit = try CLI.run(["audit", "--json"], store: store)
+        #expect(audit.stdout.components(separatedBy: "\"query\"").count - 1 == 2 * 13)  // one probe per phase first, then 12
+
+        #expect(try CLI.run(["export-vectors", directory.path("after.fvecs"), "--ids", directory.path("after.txt")], store: store).status == 0)
+        #expect(FileManager.default.contents(atPath: directory.path("after.fvecs")) == FileManager.default.contents(atPath: directory.path("before.fvecs")))
+        for bad in [["bench", "--identify", directory.path("nothing"), "--queries", probes],
+                    ["bench", "--identify", store, "--queries", vectors, "--base", vectors],
+                    ["bench", "--identify", store, "--queries", directory.path("in.txt")]] {
+            let refused = try CLI.run(bad)
+            #expect(refused.status != 0 && refused.stderr.split(separator: "\n").count == 1, "\(bad): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("nothing")))
+    }
+
     @Test("kill -9 during an indexed bulk import keeps whole steps, a consistent graph, the same answers")
     func killDuringImport() throws {
         let directory = try TemporaryDirectory()

@@ -97,6 +97,66 @@ struct IndexedVectorStoreTests {
         #expect(throws: SimDBError.self) { try other.search(queries[0], k: 3) }
     }
 
+    @Test func vectorsOutsideTheCodesRangeAreFlaggedAndStillFound() throws {
+        let rows = clusteredVectors(count: 1_500, dimension: 16, clusters: 30, seed: 21)
+        // Later vectors far from the ones the codes' range was learned on.
+        let drifted = clusteredVectors(count: 300, dimension: 16, clusters: 6, seed: 22).map { $0.map { $0 * 3 + 2 } }
+        try Self.withStore(dimension: 16) { index, _ in
+            try index.updateSettings(IndexSettings(exactBelow: 1_000))
+            try index.put(ids: (1...1_500).map(UInt64.init), vectors: Self.batch(rows[...]))
+            try index.put(ids: (5_001...5_300).map(UInt64.init), vectors: Self.batch(drifted[...]))
+            var status = try index.status()
+            #expect(status.codes && status.graphNodes == 1_800 && status.nodesOutsideCodeRange == 300)
+            #expect(try index.check().isEmpty)
+            for (offset, vector) in drifted.enumerated().filter({ $0.offset % 10 == 0 }) {
+                #expect(try index.search(vector, k: 1).hits.first?.id == UInt64(5_001 + offset))
+            }
+            #expect(try Self.recall(index, queries: Array(drifted.prefix(40)) + Array(rows.prefix(40))) >= 0.95)
+            // A rebuild learns the range again.
+            try index.rebuild()
+            status = try index.status()
+            #expect(status.codes && status.graphNodes == 1_800 && status.nodesOutsideCodeRange == 0)
+            #expect(try Self.recall(index, queries: Array(drifted.prefix(40)) + Array(rows.prefix(40))) >= 0.95)
+        }
+    }
+
+    @Test func graphsBuiltWithoutCodesStillServeAndARebuildAddsThem() throws {
+        let rows = clusteredVectors(count: 1_500, dimension: 16, clusters: 30, seed: 8)
+        let queries = Array(clusteredVectors(count: 60, dimension: 16, clusters: 30, seed: 8).map { $0.map { $0 + 0.01 } })
+        try Self.withStore(dimension: 16) { current, _ in
+            let legacy = IndexedVectorStore(store: current.store, metric: current.metric, buildsCodes: false)
+            try legacy.updateSettings(IndexSettings(exactBelow: 500))
+            try legacy.put(ids: (1...1_500).map(UInt64.init), vectors: Self.batch(rows[...]))
+            var status = try current.status()
+            #expect(!status.codes && status.graphNodes == 1_500 && status.nodesOutsideCodeRange == 0)
+            // Today's code reads it, keeps it in step with writes and checks it.
+            try current.put(ids: [9_001], vectors: Self.batch(rows[0..<1]))
+            try current.remove(ids: [2, 3])
+            #expect(try current.check().isEmpty && Self.recall(current, queries: queries) >= 0.95)
+            try current.rebuild()
+            status = try current.status()
+            #expect(status.codes && status.graphNodes == 1_499)
+            #expect(try current.check().isEmpty && Self.recall(current, queries: queries) >= 0.95)
+        }
+    }
+
+    @Test func theCheckFindsACodeThatDoesNotMatchItsVector() throws {
+        let rows = clusteredVectors(count: 600, dimension: 16, clusters: 10, seed: 4)
+        try Self.withStore(dimension: 16) { index, _ in
+            try index.updateSettings(IndexSettings(exactBelow: 0))
+            try index.put(ids: (1...600).map(UInt64.init), vectors: Self.batch(rows[...]))
+            #expect(try index.check().isEmpty)
+            try index.store.write { writer in
+                let record = try index.record(in: writer.record(IndexRecord.name))
+                let geometry = GraphGeometry(parameters: record.settings.hnsw, codeBytes: 16)
+                let segment = try writer.mutableGraphSegment(0, byteCount: geometry.segmentBytes)
+                let byte = segment.advanced(by: 5 * geometry.rowBytes + geometry.codeOffset + 2).assumingMemoryBound(to: UInt8.self)
+                byte.pointee = byte.pointee &+ 40
+            }
+            #expect(try index.check() == ["node 5's code does not match its vector"])
+        }
+    }
+
     @Test func bulkPutCommitsInStepsAndSearchesGroups() throws {
         let rows = clusteredVectors(count: 2_000, dimension: 8, clusters: 20, seed: 11)
         try Self.withStore(dimension: 8) { index, _ in

@@ -1,6 +1,7 @@
 import Foundation
 import SimDBCatalog
 import SimDBCore
+import SimDBImageIO
 import SimDBSamples
 import SimDBTestSupport
 import Testing
@@ -65,6 +66,27 @@ struct StoreTests {
         #expect(answer.decision.distance == answer.results.first?.distance)
         // A threshold that accepts everything turns it into a match.
         #expect(try store.query(try face(42, 0), threshold: 10).decision.match)
+    }
+
+    @Test("A probe's embedding identifies as its image does; a wrong length or a NaN is refused and audited")
+    func queryByEmbedding() throws {
+        let store = try Store(path: storePath, options: Store.Options(encoder: Self.pixels))
+        for person in 0..<4 { try store.add([try face(person, 0), try face(person, 1)], to: "p\(person)") }
+        let bytes = try SyntheticFaces.png(person: 2, index: 4)
+        let embedding = try store.embed([try ImageDecoder().decode(bytes, name: "probe.png")]).vector(at: 0)
+        let byImage = try store.query(.bytes(bytes, name: "probe.png"), k: 3)
+        let byEmbedding = try store.query(embedding: embedding, k: 3)
+        #expect(byEmbedding.results == byImage.results && byEmbedding.decision == byImage.decision)
+        #expect(byEmbedding.results.first?.id == "p2")
+        let before = try snapshot(store)
+        #expect(throws: SimDBError.self) { try store.query(embedding: Array(embedding.dropLast())) }
+        var poisoned = embedding
+        poisoned[3] = .nan
+        #expect(throws: SimDBError.self) { try store.query(embedding: poisoned) }
+        #expect(try snapshot(store) == before)
+        let queries = try store.catalog.audit().filter { $0.action == "query" }
+        #expect(queries.map(\.status) == [.ok, .ok, .refused, .refused])
+        #expect(queries[1].inputSha256 != nil && queries[1].inputSha256 != queries[0].inputSha256)
     }
 
     @Test("An empty store answers unknown with no results")

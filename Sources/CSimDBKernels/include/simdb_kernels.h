@@ -9,6 +9,7 @@
 #define SIMDB_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// 1 when the CPU supports AVX2 and FMA (the functions below may be called), else 0.
 int simdb_kernels_have_avx2(void);
@@ -26,6 +27,16 @@ void simdb_squared_l2_batch_avx2(const float *q, const float *base, size_t count
 /// out[j] = Σ qᵢ base[j·n + i] for j in 0..<count. AVX2 + FMA; call only when
 /// simdb_kernels_have_avx2() is 1.
 void simdb_dot_batch_avx2(const float *q, const float *base, size_t count, size_t n, float *out);
+
+/// Σ (qᵢ − stepᵢ·codeᵢ)²: the squared L2 distance from a query to an 8-bit scalar code whose
+/// component i decodes to minimumᵢ + stepᵢ·codeᵢ, given q already shifted by the minimum
+/// (qᵢ = queryᵢ − minimumᵢ). Portable; uses AVX2 + FMA when `avx2` is 1 (only if
+/// simdb_kernels_have_avx2() is 1).
+float simdb_sq8_squared_l2(const float *q, const float *step, const uint8_t *code, size_t n, int avx2);
+
+/// Σ wᵢ·codeᵢ: with wᵢ = queryᵢ·stepᵢ, the part of a dot product with a decoded 8-bit code that
+/// depends on the code. Portable; AVX2 + FMA when `avx2` is 1.
+float simdb_sq8_dot(const float *w, const uint8_t *code, size_t n, int avx2);
 
 /// Asks the CPU to start loading the cache line at `address` (a hint; never faults).
 static inline void simdb_prefetch(const void *address) {

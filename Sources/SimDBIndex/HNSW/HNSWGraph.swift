@@ -44,18 +44,54 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// - Throws: ``SimDBError`` `.invalidArgument` when the query's length is wrong.
     public func search(_ query: [Float], k: Int, efSearch: Int? = nil, scratch: HNSWScratch = HNSWScratch(),
                        where isIncluded: ((UInt64) -> Bool)? = nil) throws -> [Neighbor] {
+        try checkQuery(query)
+        guard k > 0 else { return [] }
+        return query.withUnsafeBufferPointer { q in
+            walk(q, ef: max(k, efSearch ?? parameters.efSearch), scratch: scratch, where: isIncluded,
+                 scorer: VectorScorer(graph: self, query: q))
+                .prefix(k).map(neighbor)
+        }
+    }
+
+    /// ``search(_:k:efSearch:scratch:where:)`` walking level 0 on `scorer`'s cheaper, approximate
+    /// scores (codes of the vectors), then ranking the `efSearch` candidates found by their
+    /// vectors: the `k` returned are ordered, and their distances given, exactly.
+    /// - Parameter makeScorer: makes the scorer for the query (valid during the call).
+    public func search<Scorer: HNSWNodeScorer>(
+        _ query: [Float], k: Int, efSearch: Int? = nil, scratch: HNSWScratch = HNSWScratch(),
+        where isIncluded: ((UInt64) -> Bool)? = nil, walkingWith makeScorer: (UnsafeBufferPointer<Float>) -> Scorer
+    ) throws -> [Neighbor] {
+        try checkQuery(query)
+        guard k > 0 else { return [] }
+        return query.withUnsafeBufferPointer { q in
+            let found = walk(q, ef: max(k, efSearch ?? parameters.efSearch), scratch: scratch, where: isIncluded,
+                             scorer: makeScorer(q))
+            return rescored(found, q).prefix(k).map(neighbor)
+        }
+    }
+
+    private func checkQuery(_ query: [Float]) throws {
         guard query.count == storage.dimension else {
             throw SimDBError(.invalidArgument,
                 "query has \(query.count) components; the index holds \(storage.dimension)-d vectors")
         }
-        guard k > 0, let entry = storage.entryPoint else { return [] }
-        let ef = max(k, efSearch ?? parameters.efSearch)
-        return query.withUnsafeBufferPointer { q in
-            let nearest = descend(q, from: entry, above: 0)
-            let accept = isIncluded.map { filter in { (node: HNSWNode) in filter(storage.externalID(of: node)) } }
-            let found = searchLevel(q, from: [nearest], ef: ef, level: 0, scratch: scratch, accept: accept)
-            return found.prefix(k).map { Neighbor(id: storage.externalID(of: $0.node), distance: value(ofScore: $0.score)) }
-        }
+    }
+
+    /// Descends to level 0 and walks it with `scorer`: the `ef` candidates kept, closest first
+    /// by the scorer.
+    private func walk<Scorer: HNSWNodeScorer>(
+        _ q: UnsafeBufferPointer<Float>, ef: Int, scratch: HNSWScratch,
+        where isIncluded: ((UInt64) -> Bool)?, scorer: Scorer
+    ) -> [ScoredNode] {
+        guard let entry = storage.entryPoint else { return [] }
+        let nearest = descend(q, from: entry, above: 0)
+        let accept = isIncluded.map { filter in { (node: HNSWNode) in filter(storage.externalID(of: node)) } }
+        let start = ScoredNode(score: scorer.score(nearest.node), node: nearest.node)
+        return searchLevel(q, from: [start], ef: ef, level: 0, scratch: scratch, accept: accept, scorer: scorer)
+    }
+
+    private func neighbor(_ node: ScoredNode) -> Neighbor {
+        Neighbor(id: storage.externalID(of: node.node), distance: value(ofScore: node.score))
     }
 
     // MARK: Insert
@@ -64,6 +100,16 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// - Throws: ``SimDBError`` `.invalidArgument` for a wrong length or an id already present, or
     ///   what the storage throws.
     public mutating func insert(id: UInt64, vector: [Float], scratch: HNSWScratch = HNSWScratch()) throws {
+        try insert(id: id, vector: vector, scratch: scratch, walkingWith: Optional<(UnsafeBufferPointer<Float>) -> VectorScorer<Storage, Metric>>.none)
+    }
+
+    /// ``insert(id:vector:scratch:)`` walking level 0 on `makeScorer`'s approximate scores (codes
+    /// of the vectors) when it is given; the candidates found are ranked by their vectors before
+    /// the neighbours are chosen, as without it.
+    public mutating func insert<Scorer: HNSWNodeScorer>(
+        id: UInt64, vector: [Float], scratch: HNSWScratch = HNSWScratch(),
+        walkingWith makeScorer: ((UnsafeBufferPointer<Float>) -> Scorer)?
+    ) throws {
         guard vector.count == storage.dimension else {
             throw SimDBError(.invalidArgument, "vector has \(vector.count) components, expected \(storage.dimension)")
         }
@@ -78,7 +124,7 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         // mutated it during a non-mutating search would force a copy of the whole graph.
         var chosenByLevel: [(level: Int, chosen: [ScoredNode])] = []
         vector.withUnsafeBufferPointer { q in
-            forEachLevel(q, from: entry, top: level, scratch: scratch) { current, found in
+            forEachLevel(q, from: entry, top: level, scratch: scratch, levelZero: makeScorer?(q)) { current, found in
                 chosenByLevel.append((current, selectNeighbors(found.filter { $0.node != node }, limit: parameters.m)))
             }
         }
@@ -154,15 +200,39 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// The construction search: descends to `top`, then on each level from `top` (or the graph's
     /// top, if lower) down to 0 finds `efConstruction` candidates, closest first, and hands them
     /// to `body`; each level starts from the candidates of the level above.
+    /// With `levelZero`, level 0 is walked on its scores and the candidates then ranked by
+    /// their vectors.
     func forEachLevel(_ query: UnsafeBufferPointer<Float>, from entry: HNSWEntryPoint, top: Int, scratch: HNSWScratch,
                       _ body: (Int, [ScoredNode]) throws -> Void) rethrows {
+        try forEachLevel(query, from: entry, top: top, scratch: scratch,
+                         levelZero: Optional<VectorScorer<Storage, Metric>>.none, body)
+    }
+
+    func forEachLevel<Scorer: HNSWNodeScorer>(
+        _ query: UnsafeBufferPointer<Float>, from entry: HNSWEntryPoint, top: Int, scratch: HNSWScratch,
+        levelZero: Scorer?, _ body: (Int, [ScoredNode]) throws -> Void
+    ) rethrows {
         var entries = [descend(query, from: entry, above: top)]
         for level in stride(from: min(top, entry.level), through: 0, by: -1) {
-            let found = searchLevel(query, from: entries, ef: parameters.efConstruction, level: level,
-                                    scratch: scratch, accept: nil)
+            let found: [ScoredNode]
+            if level == 0, let scorer = levelZero {
+                let starts = entries.map { ScoredNode(score: scorer.score($0.node), node: $0.node) }
+                let walked = searchLevel(query, from: starts, ef: parameters.efConstruction, level: 0,
+                                         scratch: scratch, accept: nil, scorer: scorer)
+                found = rescored(walked, query)
+            } else {
+                found = searchLevel(query, from: entries, ef: parameters.efConstruction, level: level,
+                                    scratch: scratch, accept: nil, scorer: VectorScorer(graph: self, query: query, level: level))
+            }
             try body(level, found)
             if !found.isEmpty { entries = found }
         }
+    }
+
+    /// `nodes` scored again by their vectors, closest first.
+    func rescored(_ nodes: [ScoredNode], _ query: UnsafeBufferPointer<Float>) -> [ScoredNode] {
+        for node in nodes { storage.prefetchVector(of: node.node) }
+        return nodes.map { ScoredNode(score: score(query, $0.node), node: $0.node) }.sorted()
     }
 
     /// Whether a link leads to a live node on `level`: a slot freed by a delete may be empty, or
@@ -189,10 +259,12 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         return current
     }
 
-    /// Best-first search of one level keeping `ef` results; returns them closest first. Nodes
-    /// that `accept` rejects are explored but not returned.
-    func searchLevel(_ query: UnsafeBufferPointer<Float>, from entries: [ScoredNode], ef: Int, level: Int,
-                     scratch: HNSWScratch, accept: ((HNSWNode) -> Bool)?) -> [ScoredNode] {
+    /// Best-first search of one level keeping `ef` results, scored by `scorer` (the entries
+    /// too); returns them closest first. Nodes that `accept` rejects are explored but not returned.
+    func searchLevel<Scorer: HNSWNodeScorer>(
+        _ query: UnsafeBufferPointer<Float>, from entries: [ScoredNode], ef: Int, level: Int,
+        scratch: HNSWScratch, accept: ((HNSWNode) -> Bool)?, scorer: Scorer
+    ) -> [ScoredNode] {
         scratch.beginVisit(slotLimit: storage.slotLimit)
         // The heaps are taken out of the scratch for the loop (no class access per step) and put
         // back: copies of a ScoredHeap share its memory, and only the local one is used meanwhile.
@@ -210,19 +282,19 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
         while let nearest = candidates.pop() {
             if results.count >= ef, nearest.score > results.unsafeTop.score { break }
             let links = storage.neighbors(of: nearest.node, level: level)
-            for link in links where !scratch.isVisited(link) { storage.prefetchVector(of: link) }
-            // A stale link (to a slot freed by a delete) is told by its score: a freed slot's
-            // vector is NaN, and so is its score. Level 0 needs no other check, which would read
-            // the link's graph row, a cache miss the distance alone does not pay; above level 0
-            // the slot may have been reused by a node on a lower level.
+            for link in links where !scratch.isVisited(link) { scorer.prefetch(link) }
+            // A stale link (to a slot freed by a delete) is told by its score, NaN (see
+            // HNSWNodeScorer). Level 0 needs no other check, which would read the link's
+            // graph row, a cache miss the distance alone does not pay; above level 0 the slot may
+            // have been reused by a node on a lower level.
             for link in links where scratch.visit(link) {
-                let candidate = ScoredNode(score: score(query, link), node: link)
+                let candidate = ScoredNode(score: scorer.score(link), node: link)
                 guard results.count < ef || candidate.score < results.unsafeTop.score, !candidate.score.isNaN,
                       level == 0 || isOnLevel(link, level) else {
                     continue
                 }
                 candidates.push(candidate)
-                if level == 0 { storage.prefetchNeighbors(of: link) }  // most candidates are expanded later
+                scorer.willExpand(link)  // most candidates are expanded later
                 guard accept?(link) ?? true else { continue }
                 if results.count < ef {
                     results.push(candidate)
@@ -278,5 +350,37 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
             if level > best?.level ?? -1 { best = HNSWEntryPoint(node: node, level: level) }
         }
         return best
+    }
+}
+
+/// Scores nodes for a walk of one level; smaller is closer.
+///
+/// The graph's own scorer applies the metric to the stored vectors, on every level. A storage
+/// that keeps compact codes of them beside the level-0 links can walk level 0 on those instead (``HNSWGraph/search(_:k:efSearch:scratch:where:walkingWith:)``).
+public protocol HNSWNodeScorer {
+    /// The score of `node`: NaN when the slot holds no node (a stale link left by a delete).
+    func score(_ node: HNSWNode) -> Float
+    /// Hints that ``score(_:)`` of `node` comes soon (a prefetch); may do nothing.
+    func prefetch(_ node: HNSWNode)
+    /// Hints that `node` joined the candidates, whose links are read when it is expanded.
+    func willExpand(_ node: HNSWNode)
+}
+
+/// The metric on the stored vectors: how a graph scores nodes on every level unless a search
+/// walks on codes.
+struct VectorScorer<Storage: HNSWGraphStorage, Metric: DistanceMetric>: HNSWNodeScorer {
+    let graph: HNSWGraph<Storage, Metric>
+    let query: UnsafeBufferPointer<Float>
+    var level = 0
+
+    @inline(__always)
+    func score(_ node: HNSWNode) -> Float { graph.score(query, node) }
+
+    @inline(__always)
+    func prefetch(_ node: HNSWNode) { graph.storage.prefetchVector(of: node) }
+
+    @inline(__always)
+    func willExpand(_ node: HNSWNode) {
+        if level == 0 { graph.storage.prefetchNeighbors(of: node) }
     }
 }

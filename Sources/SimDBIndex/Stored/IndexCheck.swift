@@ -5,8 +5,9 @@ extension IndexedVectorStore {
     /// Checks that the vectors and the graph agree, over one snapshot: every slot's id maps back
     /// to it, free slots are marked free, every live slot the graph covers is a node on the
     /// level its id draws and no other slot is, links stay in range and within their limits,
-    /// upper levels exist exactly for nodes above level 0, and the entry point is a node on the
-    /// highest level. Links to free slots are allowed (a delete repairs the neighbourhood it
+    /// upper levels exist exactly for nodes above level 0, every node's code (when the graph
+    /// keeps codes) is its vector's, flagged exactly when clamped, and the entry point is a node
+    /// on the highest level. Links to free slots are allowed (a delete repairs the neighbourhood it
     /// finds, and searches skip the rest).
     /// - Parameter limit: stop after this many problems.
     /// - Returns: the problems found, one line each; empty when the store is consistent.
@@ -31,8 +32,9 @@ extension IndexedVectorStore {
                 return problems
             }
             let parameters = record.settings.hnsw
-            let storage = StoredHNSWStorage(reader, parameters: parameters, entryPoint: record.entryPoint)
+            let storage = StoredHNSWStorage(reader, record: record)
             var top: HNSWEntryPoint?
+            var expected = [UInt8](repeating: 0, count: reader.dimension)
             for slot in 0..<reader.slotLimit {
                 let node = HNSWNode(slot), id = reader.id(at: slot)
                 let inGraph = storage.isLive(node)
@@ -43,6 +45,14 @@ extension IndexedVectorStore {
                 guard inGraph else {
                     report("slot \(slot) (id \(id)) is not in the graph")
                     continue
+                }
+                if let quantizer = record.quantizer, let (code, clamped) = storage.code(of: node) {
+                    let shouldClamp = expected.withUnsafeMutableBufferPointer {
+                        quantizer.encode(reader.vector(at: slot), into: $0.baseAddress!)
+                    }
+                    if !expected.elementsEqual(UnsafeBufferPointer(start: code, count: expected.count)) || clamped != shouldClamp {
+                        report("node \(slot)'s code does not match its vector")
+                    }
                 }
                 let level = storage.level(of: node)
                 if level != parameters.level(for: id) { report("node \(slot) is on level \(level), its id draws \(parameters.level(for: id))") }

@@ -44,6 +44,9 @@ struct IndexRecord: Codable, Equatable {
     var coveredSlots: Int?
     /// The graph's top, when it has nodes.
     var entryPoint: HNSWEntryPoint?
+    /// The quantizer of the codes in the graph's rows; `nil` when there is no graph, or for a
+    /// graph built before simdb kept codes (it is walked on the vectors).
+    var quantizer: ScalarQuantizer?
 
     static func decode(_ bytes: [UInt8], path: String) throws -> IndexRecord {
         let record: IndexRecord

@@ -16,9 +16,10 @@ struct WriteWork: MetricGenericWork {
     /// Returns the updated record and the index of the first put not done.
     func run<Metric: DistanceMetric>(_ metric: Metric) throws -> (IndexRecord, Int) {
         var record = record
-        let storage = StoredHNSWStorage(writer, parameters: record.settings.hnsw, entryPoint: record.entryPoint)
+        let storage = StoredHNSWStorage(writer, record: record)
         var graph = try HNSWGraph(storage: storage, metric: metric, parameters: record.settings.hnsw)
         let scratch = HNSWScratch()
+        let codes = storage.codeScorers(metric)
         func inGraph(_ id: UInt64) throws -> Bool {
             guard let covered = record.coveredSlots, let slot = try writer.slot(of: id) else { return false }
             return slot < covered
@@ -38,9 +39,9 @@ struct WriteWork: MetricGenericWork {
             storage.refresh()
             if let covered = record.coveredSlots {
                 if slot < covered {
-                    try graph.insert(id: id, vector: vector, scratch: scratch)
+                    try graph.insert(id: id, vector: vector, scratch: scratch, walkingWith: codes)
                 } else if slot == covered && covered == slotsBefore {  // appended to a complete graph
-                    try graph.insert(id: id, vector: vector, scratch: scratch)
+                    try graph.insert(id: id, vector: vector, scratch: scratch, walkingWith: codes)
                     record.coveredSlots = covered + 1
                 }
             }
@@ -52,22 +53,29 @@ struct WriteWork: MetricGenericWork {
 }
 
 /// Links the vectors in slots the graph does not cover yet, in slot order, until the graph
-/// covers every slot or the transaction has dirtied ``IndexedVectorStore/maximumDirtyBytes``.
+/// covers every slot or the transaction has dirtied ``IndexedVectorStore/maximumBuildDirtyBytes``.
 struct BuildStep: MetricGenericWork {
     let writer: VectorWriter
     let record: IndexRecord
+    /// Whether a new graph learns a quantizer and keeps codes in its rows.
+    let learnsCodes: Bool
+    /// Called with (slots covered, slots) every 1,000 slots: a step may link millions.
+    let progress: ((Int, Int) -> Void)?
 
     func run<Metric: DistanceMetric>(_ metric: Metric) throws -> IndexRecord {
         var record = record
-        let storage = StoredHNSWStorage(writer, parameters: record.settings.hnsw, entryPoint: record.entryPoint)
+        if record.coveredSlots == nil && learnsCodes { record.quantizer = ScalarQuantizer(learningFrom: writer) }
+        let storage = StoredHNSWStorage(writer, record: record)
         var graph = try HNSWGraph(storage: storage, metric: metric, parameters: record.settings.hnsw)
         let scratch = HNSWScratch()
+        let codes = storage.codeScorers(metric)
         var covered = record.coveredSlots ?? 0
-        while covered < writer.slotLimit && writer.dirtyBytes < IndexedVectorStore.maximumDirtyBytes {
+        while covered < writer.slotLimit && writer.dirtyBytes < IndexedVectorStore.maximumBuildDirtyBytes {
             if let id = writer.id(at: covered) {
-                try graph.insert(id: id, vector: Array(writer.vector(at: covered)), scratch: scratch)
+                try graph.insert(id: id, vector: Array(writer.vector(at: covered)), scratch: scratch, walkingWith: codes)
             }
             covered += 1
+            if covered % 1_000 == 0 { progress?(covered, writer.slotLimit) }
         }
         record.coveredSlots = covered
         record.entryPoint = storage.entryPoint
@@ -87,9 +95,12 @@ struct GraphSearch: MetricGenericWork {
     let isIncluded: ((UInt64) -> Bool)?
 
     func run<Metric: DistanceMetric>(_ metric: Metric) throws -> [Neighbor] {
-        let storage = StoredHNSWStorage(reader, parameters: record.settings.hnsw, entryPoint: record.entryPoint)
+        let storage = StoredHNSWStorage(reader, record: record)
         let graph = try HNSWGraph(storage: storage, metric: metric, parameters: record.settings.hnsw)
-        return try graph.search(query, k: k, efSearch: efSearch, scratch: scratch, where: isIncluded)
+        guard let codes = storage.codeScorers(metric) else {
+            return try graph.search(query, k: k, efSearch: efSearch, scratch: scratch, where: isIncluded)
+        }
+        return try graph.search(query, k: k, efSearch: efSearch, scratch: scratch, where: isIncluded, walkingWith: codes)
     }
 }
 

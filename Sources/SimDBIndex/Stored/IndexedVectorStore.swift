@@ -9,7 +9,7 @@ import SimDBStorage
 /// Below ``IndexSettings/exactBelow`` vectors the store keeps no graph and searches scan (exact);
 /// the write that reaches the threshold builds the graph, and from then on searches use it
 /// unless asked for an exact scan. A build too large for one transaction (see
-/// ``maximumDirtyBytes``) commits in steps; until the graph covers every vector, searches scan.
+/// ``maximumBuildDirtyBytes``) commits in steps; until the graph covers every vector, searches scan.
 ///
 /// Thread safety: `Sendable`. Searches run concurrently; writes are serialised by the store.
 public final class IndexedVectorStore: Sendable {
@@ -23,13 +23,29 @@ public final class IndexedVectorStore: Sendable {
     private let recordCache = UnsafeSendableBox<(snapshot: Int, record: IndexRecord)?>(nil)
 
     /// How many bytes of segments one write transaction copies before a bulk write commits and
-    /// goes on in a new one (LMDB holds about 512 MiB of dirty pages in a transaction).
+    /// goes on in a new one: the memory a bulk write holds in dirty pages.
     public static let maximumDirtyBytes = 192 << 20
 
+    /// The same bound for a graph build, larger: linking a vector changes the rows of about `2m`
+    /// random nodes, so a build step soon holds the whole graph dirty, and every commit leaves the
+    /// previous copy behind as free pages in the middle of the file (where the kernel's
+    /// fault-around then maps them into searching processes). A graph of up to 1 GiB (about
+    /// 3.5 million 128-d vectors at `m` 16) is therefore built in one transaction, written once.
+    public static let maximumBuildDirtyBytes = 1 << 30
+
+    /// Whether graphs this instance builds keep codes (always, but for tests that make graphs
+    /// as simdb did before codes, to cover stores from then).
+    let buildsCodes: Bool
+
     /// Wraps `store`, whose vectors are compared with `metric`.
-    public init(store: VectorStore, metric: any DistanceMetric) {
+    public convenience init(store: VectorStore, metric: any DistanceMetric) {
+        self.init(store: store, metric: metric, buildsCodes: true)
+    }
+
+    init(store: VectorStore, metric: any DistanceMetric, buildsCodes: Bool) {
         self.store = store
         self.metric = metric
+        self.buildsCodes = buildsCodes
     }
 
     // MARK: Settings and state
@@ -43,11 +59,12 @@ public final class IndexedVectorStore: Sendable {
     public func status() throws -> IndexStatus {
         try store.read { reader in
             let record = try record(in: reader.record(IndexRecord.name))
+            let graph = record.coveredSlots == nil ? nil : countGraphNodes(reader, record)
             return IndexStatus(settings: record.settings, count: try reader.count(), slots: reader.slotLimit,
                                freeSlots: try reader.freeSlotCount(),
                                graphComplete: isComplete(record, slotLimit: reader.slotLimit),
-                               graphNodes: record.coveredSlots.map { _ in try? countGraphNodes(reader, record) } ?? nil,
-                               metric: record.metric)
+                               graphNodes: graph?.nodes, codes: record.quantizer != nil,
+                               nodesOutsideCodeRange: graph?.outsideCodeRange ?? 0, metric: record.metric)
         }
     }
 
@@ -137,13 +154,14 @@ public final class IndexedVectorStore: Sendable {
     // MARK: Building
 
     /// Links every vector the graph does not cover yet, when the settings call for a graph,
-    /// committing in steps of about ``maximumDirtyBytes``.
+    /// committing in steps of about ``maximumBuildDirtyBytes``.
     func finishBuild(force: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws {
         while true {
             let (finished, linked, total) = try store.write { writer -> (Bool, Int, Int) in
                 var record = try record(in: writer.record(IndexRecord.name))
                 guard try needsBuild(record, writer, force: force) else { return (true, 0, 0) }
-                record = try BuildStep(writer: writer, record: record).run(with: metric)
+                record = try BuildStep(writer: writer, record: record, learnsCodes: buildsCodes,
+                                       progress: progress).run(with: metric)
                 try writer.setRecord(IndexRecord.name, record.encoded())
                 let covered = record.coveredSlots ?? 0
                 return (covered >= writer.slotLimit, covered, writer.slotLimit)
@@ -183,7 +201,7 @@ public final class IndexedVectorStore: Sendable {
 
     func record(in bytes: [UInt8]?) throws -> IndexRecord {
         guard let bytes else {
-            return IndexRecord(settings: IndexSettings(), metric: metric.identifier, coveredSlots: nil, entryPoint: nil)
+            return IndexRecord(settings: IndexSettings(), metric: metric.identifier)
         }
         let record = try IndexRecord.decode(bytes, path: store.path)
         if record.coveredSlots != nil && record.metric != metric.identifier {
@@ -211,14 +229,19 @@ public final class IndexedVectorStore: Sendable {
         try writer.removeIndexData()
         record.coveredSlots = nil
         record.entryPoint = nil
+        record.quantizer = nil
         record.metric = metric.identifier
     }
 
-    private func countGraphNodes(_ reader: VectorReader, _ record: IndexRecord) throws -> Int {
-        let storage = StoredHNSWStorage(reader, parameters: record.settings.hnsw, entryPoint: record.entryPoint)
-        var nodes = 0
-        for slot in 0..<reader.slotLimit where storage.isLive(HNSWNode(slot)) { nodes += 1 }
-        return nodes
+    /// The graph's nodes, and those whose code was clamped.
+    private func countGraphNodes(_ reader: VectorReader, _ record: IndexRecord) -> (nodes: Int, outsideCodeRange: Int) {
+        let storage = StoredHNSWStorage(reader, record: record)
+        var nodes = 0, outside = 0
+        for slot in 0..<reader.slotLimit where storage.isLive(HNSWNode(slot)) {
+            nodes += 1
+            if record.quantizer != nil, storage.code(of: HNSWNode(slot))?.clamped == true { outside += 1 }
+        }
+        return (nodes, outside)
     }
 }
 
@@ -236,6 +259,13 @@ public struct IndexStatus: Codable, Equatable, Sendable {
     public var graphComplete: Bool
     /// Nodes in the graph, or `nil` when there is none.
     public var graphNodes: Int?
+    /// Whether the graph keeps 8-bit codes of the vectors beside its links, which searches walk
+    /// on before ranking their candidates by the vectors. Graphs built before simdb kept codes
+    /// do not (they are walked on the vectors); `simdb index rebuild` adds them.
+    public var codes: Bool
+    /// Nodes with a component outside the codes' learned range, scored on their vectors during
+    /// searches (slower, as exact); many of them suggest a rebuild, which learns the range again.
+    public var nodesOutsideCodeRange: Int
     /// The metric the graph is built for.
     public var metric: String
 }

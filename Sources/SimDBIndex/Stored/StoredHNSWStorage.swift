@@ -10,9 +10,14 @@ import SimDBStorage
 /// | bytes | field |
 /// |---|---|
 /// | 0..<4 | the node's level + 1 (`Int32`; 0 when the slot is not in the graph) |
-/// | 4..<8 | how many level-0 links follow (`UInt32`) |
+/// | 4..<8 | how many level-0 links follow (low 16 bits), flags (high 16 bits) |
 /// | 8..<8+8m | up to `2m` links (slots, `UInt32`) |
+/// | 8+8m..<8+8m+d | the vector's 8-bit code (``ScalarQuantizer``), when the graph keeps codes |
 ///
+/// One flag is defined: ``outsideCodeRange`` (bit 16), set when a component of the vector fell
+/// outside the quantizer's range and was clamped; searches score such a node on its vector.
+/// Rows are padded to a multiple of 4 bytes. A graph built before codes existed has rows
+/// without them (its index record has no quantizer) and is walked on the vectors.
 /// The upper levels (about one node in `m` has any) are one small record per node in the
 /// store's `upper` database: for each level `1...L`, a count then `m` links. All integers are
 /// little-endian. Read through a ``VectorReader`` it serves searches; through a ``VectorWriter``
@@ -34,20 +39,30 @@ final class StoredHNSWStorage: HNSWGraphStorage {
     private var graphSegments: Int
     /// An aligned copy of the last upper-level row handed out (records are only 2-byte aligned).
     private let upperRow: UnsafeMutablePointer<HNSWNode>
+    /// The codes' quantizer, when rows hold codes.
+    let quantizer: ScalarQuantizer?
 
     /// A graph over `source`: read-only over a ``VectorReader``, changeable over a ``VectorWriter``.
-    init(_ source: any SegmentedVectors, parameters: HNSWParameters, entryPoint: HNSWEntryPoint?) {
+    /// Rows hold codes when `quantizer` is given.
+    init(_ source: any SegmentedVectors, parameters: HNSWParameters, entryPoint: HNSWEntryPoint?,
+         quantizer: ScalarQuantizer?) {
         self.source = source
         writer = source as? VectorWriter
         self.entryPoint = entryPoint
+        self.quantizer = quantizer
         layout = source.layout
         slotLimit = source.slotLimit
         vectorBases = source.vectorTable.bases
         graphBases = source.graphTable.bases
         graphSegments = source.graphTable.count
         dimension = layout.dimension
-        geometry = GraphGeometry(parameters: parameters)
+        geometry = GraphGeometry(parameters: parameters, codeBytes: quantizer == nil ? 0 : layout.dimension)
         upperRow = .allocate(capacity: geometry.upperLinks + 1)
+    }
+
+    /// The graph an index record describes, over `source`.
+    convenience init(_ source: any SegmentedVectors, record: IndexRecord) {
+        self.init(source, parameters: record.settings.hnsw, entryPoint: record.entryPoint, quantizer: record.quantizer)
     }
 
     deinit { upperRow.deallocate() }
@@ -116,12 +131,37 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         simdb_prefetch(base + (Int(node) & geometry.rowMask) * geometry.rowBytes)
     }
 
+    /// The flag of a node whose code was clamped (see the row layout).
+    static let outsideCodeRange: UInt32 = 1 << 16
+    private static let countMask: UInt32 = 0xFFFF
+
+    /// The code of `node` in place, and whether it was clamped (then the node is best scored on
+    /// its vector); `nil` when the slot is not in the graph. The graph must keep codes.
+    @inline(__always)
+    func code(of node: HNSWNode) -> (code: UnsafePointer<UInt8>, clamped: Bool)? {
+        guard let row = row(node), row.load(as: Int32.self) > 0 else { return nil }
+        let clamped = row.load(fromByteOffset: 4, as: UInt32.self) & Self.outsideCodeRange != 0
+        return (UnsafePointer((row + geometry.codeOffset).assumingMemoryBound(to: UInt8.self)), clamped)
+    }
+
+    /// Hints that ``code(of:)`` of `node` is about to be read: the row's first line (its level)
+    /// and the lines of its code.
+    @inline(__always)
+    func prefetchCode(of node: HNSWNode) {
+        let segment = Int(node) >> geometry.rowShift
+        guard segment < graphSegments, let base = graphBases[segment] else { return }
+        let row = base + (Int(node) & geometry.rowMask) * geometry.rowBytes
+        simdb_prefetch(row)
+        simdb_prefetch(row + geometry.codeOffset)
+        simdb_prefetch(row + geometry.codeOffset + geometry.codeBytes - 1)
+    }
+
     /// Level 0: in place. Upper levels: a copy, valid until the next call for an upper level.
     @inline(__always)
     func neighbors(of node: HNSWNode, level: Int) -> UnsafeBufferPointer<HNSWNode> {
         if level == 0 {
             let row = row(node).unsafelyUnwrapped
-            let count = Int(row.load(fromByteOffset: 4, as: UInt32.self))
+            let count = Int(row.load(fromByteOffset: 4, as: UInt32.self) & Self.countMask)
             return UnsafeBufferPointer(start: (row + 8).assumingMemoryBound(to: HNSWNode.self), count: count)
         }
         return upperNeighbors(of: node, level: level)
@@ -146,8 +186,9 @@ final class StoredHNSWStorage: HNSWGraphStorage {
             throw SimDBError(.internal, "vector \(externalID) is not in the store")
         }
         let row = try mutableRow(HNSWNode(slot))
+        let clamped = quantizer?.encode(vector, into: (row + geometry.codeOffset).assumingMemoryBound(to: UInt8.self))
         row.storeBytes(of: Int32(level + 1), as: Int32.self)
-        row.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
+        row.storeBytes(of: clamped == true ? Self.outsideCodeRange : 0, toByteOffset: 4, as: UInt32.self)
         if level > 0 {
             let zeros = [UInt8](repeating: 0, count: level * geometry.upperRowBytes)
             try zeros.withUnsafeBytes { try changing().setUpperRecord(slot, $0) }
@@ -167,7 +208,8 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         if level == 0 {
             precondition(neighbors.count <= geometry.levelZeroLinks)
             let row = try mutableRow(node)
-            row.storeBytes(of: UInt32(neighbors.count), toByteOffset: 4, as: UInt32.self)
+            let flags = row.load(fromByteOffset: 4, as: UInt32.self) & ~Self.countMask
+            row.storeBytes(of: flags | UInt32(neighbors.count), toByteOffset: 4, as: UInt32.self)
             neighbors.withUnsafeBytes { (row + 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             return
         }
@@ -201,11 +243,13 @@ final class StoredHNSWStorage: HNSWGraphStorage {
     }
 }
 
-/// The sizes of a stored graph's rows and segments, fixed by `m`.
+/// The sizes of a stored graph's rows and segments, fixed by `m` and whether rows hold codes.
 struct GraphGeometry {
     let levelZeroLinks: Int
     let upperLinks: Int
-    /// Bytes of a level-0 row: level, count, links.
+    /// Where a row's code starts, and its length (0 without codes).
+    let codeOffset: Int, codeBytes: Int
+    /// Bytes of a level-0 row: level, count, links, code, padding.
     let rowBytes: Int
     /// Bytes of one level's row in an upper record: count, links.
     let upperRowBytes: Int
@@ -215,10 +259,12 @@ struct GraphGeometry {
     let rowShift: Int
     let rowMask: Int
 
-    init(parameters: HNSWParameters) {
+    init(parameters: HNSWParameters, codeBytes: Int) {
         levelZeroLinks = parameters.maximumLinks(atLevel: 0)
         upperLinks = parameters.maximumLinks(atLevel: 1)
-        rowBytes = 8 + 4 * levelZeroLinks
+        codeOffset = 8 + 4 * levelZeroLinks
+        self.codeBytes = codeBytes
+        rowBytes = (codeOffset + codeBytes + 3) & ~3
         upperRowBytes = 4 + 4 * upperLinks
         var rows = 1
         while rows * rowBytes < 16 << 10 { rows *= 2 }
