@@ -37,7 +37,7 @@ public struct BenchmarkReport: Codable, Sendable {
     public var m: Int
     /// HNSW candidates per insert.
     public var efConstruction: Int
-    /// Vectors stored per second, without an index, in transactions of up to ~192 MiB; `nil`
+    /// Vectors stored per second, without an index, in transactions of up to ~32 MiB; `nil`
     /// (absent from the JSON) when the run reused a kept store.
     public var insertPerSecond: Double?
     /// Seconds to store every vector without an index; `nil` for a reused store.

@@ -17,7 +17,9 @@ struct BenchCommand: ParsableCommand {
             exact, then HNSW at each --ef-search, each phase --rounds times, reporting the round \
             with the median QPS. Recall is against --truth, or against the exact scan. Use a \
             release build ('swift build -c release'). Peers on the same files: \
-            benchmarks/ann_peers.py.
+            benchmarks/ann_peers.py. With --keep DIR --reuse, only the searches run again, on the \
+            store an earlier run kept. With --identify STORE --queries PROBES.fvecs, it times \
+            identification over a real store instead (search, catalog lookups, audit row per query).
             """
     )
 

@@ -113,9 +113,11 @@ struct VectorFileTests {
             committed = templates
         }
         print("kill -9 during import-vectors: \(killed) of 6 runs killed; \(committed) templates kept, graph consistent after each")
-        // The graph answers as the exact scan does (after a rebuild, the same again).
+        // The graph answers as the exact scan does (after a rebuild, the same again). A kill
+        // after a step's commit but before the graph build that follows it leaves the build to
+        // the next write: until then queries scan.
         let store2 = try Store(path: store)
-        #expect(try store2.indexStatus().graphComplete || committed < 400)
+        let complete = try store2.indexStatus().graphComplete
         for rebuild in [false, true] {
             if rebuild { try store2.rebuildIndex() }
             var agree = 0
@@ -123,7 +125,7 @@ struct VectorFileTests {
                 let vector = probes.vector(at: row)
                 let exact = try store2.index.search(vector, k: 10, options: SearchOptions(exact: true)).hits.map(\.id)
                 let (hits, method) = try store2.index.search(vector, k: 10)
-                #expect(method == (committed >= 400 ? .hnsw : .exact))
+                #expect(method == (committed >= 400 && (complete || rebuild) ? .hnsw : .exact))
                 let approximate = hits.map(\.id)
                 agree += Set(exact).intersection(approximate).count
             }

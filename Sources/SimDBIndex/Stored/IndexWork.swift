@@ -10,7 +10,9 @@ struct WriteWork: MetricGenericWork {
     /// Puts `start..<end`; `next` writes vector `index` into the buffer and returns its id.
     let start: Int, end: Int
     let next: (Int, UnsafeMutableBufferPointer<Float>) throws -> UInt64
-    /// Stop the puts early (but after at least one) once this many segment bytes are dirty.
+    /// Stop the puts early (but after at least one) once this many segment bytes are dirty, or,
+    /// when the graph is kept too, ``IndexedVectorStore/maximumBuildDirtyBytes``: each put then
+    /// dirties graph rows all over the graph, and small steps would copy it again and again.
     let dirtyLimit: Int?
 
     /// Returns the updated record and the index of the first put not done.
@@ -31,7 +33,10 @@ struct WriteWork: MetricGenericWork {
         var vector = [Float](repeating: 0, count: writer.layout.dimension)
         var index = start
         while index < end {
-            if let dirtyLimit, index > start, writer.dirtyBytes >= dirtyLimit { break }
+            if let dirtyLimit, index > start,
+               writer.dirtyBytes >= (record.coveredSlots == nil ? dirtyLimit : IndexedVectorStore.maximumBuildDirtyBytes) {
+                break
+            }
             let id = try vector.withUnsafeMutableBufferPointer { try next(index, $0) }
             if try inGraph(id) { try graph.remove(id: id, scratch: scratch) }  // replaced: unlink the old vector
             let slotsBefore = writer.slotLimit
