@@ -100,7 +100,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// - Throws: ``SimDBError`` `.invalidArgument` for a wrong length or an id already present, or
     ///   what the storage throws.
     public mutating func insert(id: UInt64, vector: [Float], scratch: HNSWScratch = HNSWScratch()) throws {
-        try insert(id: id, vector: vector, scratch: scratch, walkingWith: Optional<(UnsafeBufferPointer<Float>) -> VectorScorer<Storage, Metric>>.none)
+        let onVectors: ((UnsafeBufferPointer<Float>) -> VectorScorer<Storage, Metric>)? = nil
+        try insert(id: id, vector: vector, scratch: scratch, walkingWith: onVectors)
     }
 
     /// ``insert(id:vector:scratch:)`` walking level 0 on `makeScorer`'s approximate scores (codes
@@ -204,8 +205,8 @@ public struct HNSWGraph<Storage: HNSWGraphStorage, Metric: DistanceMetric> {
     /// their vectors.
     func forEachLevel(_ query: UnsafeBufferPointer<Float>, from entry: HNSWEntryPoint, top: Int, scratch: HNSWScratch,
                       _ body: (Int, [ScoredNode]) throws -> Void) rethrows {
-        try forEachLevel(query, from: entry, top: top, scratch: scratch,
-                         levelZero: Optional<VectorScorer<Storage, Metric>>.none, body)
+        let onVectors: VectorScorer<Storage, Metric>? = nil
+        try forEachLevel(query, from: entry, top: top, scratch: scratch, levelZero: onVectors, body)
     }
 
     func forEachLevel<Scorer: HNSWNodeScorer>(
