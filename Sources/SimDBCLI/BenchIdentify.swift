@@ -45,11 +45,15 @@ extension BenchCommand {
         let statistics = try store.statistics()
         var phases: [IdentificationReport.Phase] = []
         let bars = ProgressBars()
+        // The decision does not change the work; a store whose encoder has no default threshold
+        // still gets one, so that it can be timed.
+        let threshold: Float? = statistics.defaultThreshold == nil ? 0 : nil
         for (step, ef) in (parsedSweep ?? []).enumerated() {
             let options = SearchOptions(efSearch: ef)
-            let method = try store.query(embedding: rows[0], k: k, options: options).search
+            guard let first = rows.first else { throw SimDBError(.invalidArgument, "\(queries) holds no vectors") }
+            let method = try store.query(embedding: first, k: k, threshold: threshold, options: options).search
             let timing = try QueryTiming.measure(rows, threads: threads, rounds: rounds) { [k] probe in
-                _ = try store.query(embedding: probe, k: k, options: options)
+                _ = try store.query(embedding: probe, k: k, threshold: threshold, options: options)
             }
             phases.append(.init(efSearch: ef, search: method.rawValue, timing: timing))
             bars.update("identify", step + 1, parsedSweep?.count ?? 0)
