@@ -12,10 +12,7 @@ extension Store {
                     _ body: (inout AuditEntry, () -> Double) throws -> T) throws -> T {
         let clock = ContinuousClock()
         let start = clock.now
-        let elapsed = { () -> Double in
-            let duration = clock.now - start
-            return Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        }
+        let elapsed = { (clock.now - start).milliseconds }
         var entry = AuditEntry(time: Date(), action: action, actor: actor, personId: personId)
         do {
             let result = try body(&entry, elapsed)
@@ -25,8 +22,7 @@ extension Store {
             }
             return result
         } catch {
-            entry.status = .refused
-            entry.detail = (error as? SimDBError)?.message ?? "\(error)"
+            entry.markRefused(by: error)
             entry.durationMs = elapsed()
             // The refusal is the answer; an audit failure must not mask it.
             _ = try? catalog.appendAudit(entry)
@@ -68,5 +64,20 @@ extension Store {
                 metricDirection: metric.direction.rawValue, defaultThreshold: defaultThreshold,
                 formatVersion: info.formatVersion, createdAt: info.createdAt)
         }
+    }
+}
+
+extension AuditEntry {
+    /// Marks the entry as a refusal, with the error's message as its detail.
+    mutating func markRefused(by error: any Error) {
+        status = .refused
+        detail = (error as? SimDBError)?.message ?? "\(error)"
+    }
+}
+
+extension Duration {
+    /// The duration in milliseconds, as audit rows record it.
+    var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

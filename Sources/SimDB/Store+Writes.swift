@@ -102,8 +102,7 @@ extension Store {
             values.reserveCapacity(vectorIds.count * dimension)
             for item in group { values += item.batch.values }
             try index.put(ids: vectorIds, vectors: EmbeddingBatch(dimension: dimension, values: values))
-            let duration = clock.now - start
-            let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+            let milliseconds = (clock.now - start).milliseconds
             let audits = zip(group, zip(begun, created)).map { item, outcome in
                 var entry = AuditEntry(time: Date(), action: "add", actor: actor, personId: item.enrollment.personId)
                 entry.inputSha256 = Self.combinedHash(item.loaded.map(\.sha256))
@@ -120,8 +119,7 @@ extension Store {
             try? index.remove(ids: vectorIds)
             try? catalog.finish(intents: intents, undo: true, audits: group.map { item in
                 var entry = AuditEntry(time: Date(), action: "add", actor: actor, personId: item.enrollment.personId)
-                entry.status = .refused
-                entry.detail = (error as? SimDBError)?.message ?? "\(error)"
+                entry.markRefused(by: error)
                 return entry
             })
             throw error

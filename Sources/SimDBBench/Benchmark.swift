@@ -160,13 +160,8 @@ public struct Benchmark: Sendable {
     private func measure(queries: EmbeddingBatch, count: Int, truth: [[Int32]],
                          search: @escaping @Sendable ([Float]) throws -> [Neighbor]) throws -> BenchmarkReport.Search {
         let rows = (0..<count).map { queries.vector(at: $0) }
-        var results: [(qps: Double, latencies: [Double], answers: [[UInt64]])] = []
-        for _ in 0..<rounds {
-            results.append(try QueryRunner(threads: threads).run(rows, search))
-        }
-        results.sort { $0.qps < $1.qps }
-        let median = results[results.count / 2]
-        func percentile(_ p: Double) -> Double { QueryTiming.percentile(median.latencies, p) }
+        let median = try QueryRunner(threads: threads).medianRound(rows, rounds: rounds, search)
+        let timing = QueryTiming(median.latencies, qps: median.qps)
         func recall(_ depth: Int) -> Double {
             var found = 0
             for (row, answer) in median.answers.enumerated() {
@@ -175,8 +170,8 @@ public struct Benchmark: Sendable {
             }
             return Double(found) / Double(max(1, median.answers.count * depth))
         }
-        return BenchmarkReport.Search(efSearch: nil, qps: median.qps, p50Milliseconds: percentile(0.5) * 1e3,
-                                      p99Milliseconds: percentile(0.99) * 1e3, recallAt1: recall(1),
+        return BenchmarkReport.Search(efSearch: nil, qps: timing.qps, p50Milliseconds: timing.p50Milliseconds,
+                                      p99Milliseconds: timing.p99Milliseconds, recallAt1: recall(1),
                                       recallAt10: recall(min(10, k)))
     }
 

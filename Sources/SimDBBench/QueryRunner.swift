@@ -8,6 +8,17 @@ import SimDBIndex
 struct QueryRunner {
     let threads: Int
 
+    /// Runs the queries `rounds` times; the round with the median QPS.
+    func medianRound(_ queries: [[Float]], rounds: Int,
+                     _ search: @escaping @Sendable ([Float]) throws -> [Neighbor]) throws
+        -> (qps: Double, latencies: [Double], answers: [[UInt64]])
+    {
+        var results: [(qps: Double, latencies: [Double], answers: [[UInt64]])] = []
+        for _ in 0..<max(1, rounds) { results.append(try run(queries, search)) }
+        results.sort { $0.qps < $1.qps }
+        return results[results.count / 2]
+    }
+
     /// Returns QPS over the wall time, each query's latency in seconds, and the answers' ids.
     func run(_ queries: [[Float]], _ search: @escaping @Sendable ([Float]) throws -> [Neighbor]) throws
         -> (qps: Double, latencies: [Double], answers: [[UInt64]])
@@ -110,18 +121,18 @@ public struct QueryTiming: Codable, Sendable {
     /// - Throws: the first error `search` throws.
     public static func measure(_ queries: [[Float]], threads: Int = 1, rounds: Int = 3,
                                search: @escaping @Sendable ([Float]) throws -> Void) throws -> QueryTiming {
-        var results: [(qps: Double, latencies: [Double])] = []
-        for _ in 0..<max(1, rounds) {
-            let round = try QueryRunner(threads: max(1, threads)).run(queries) { query in
-                try search(query)
-                return []
-            }
-            results.append((round.qps, round.latencies))
+        let round = try QueryRunner(threads: max(1, threads)).medianRound(queries, rounds: rounds) { query in
+            try search(query)
+            return []
         }
-        results.sort { $0.qps < $1.qps }
-        let median = results[results.count / 2]
-        return QueryTiming(qps: median.qps, p50Milliseconds: percentile(median.latencies, 0.5) * 1e3,
-                           p99Milliseconds: percentile(median.latencies, 0.99) * 1e3)
+        return QueryTiming(round.latencies, qps: round.qps)
+    }
+
+    /// The timing of one round: its QPS and its latencies' percentiles.
+    init(_ latencies: [Double], qps: Double) {
+        self.qps = qps
+        p50Milliseconds = Self.percentile(latencies, 0.5) * 1e3
+        p99Milliseconds = Self.percentile(latencies, 0.99) * 1e3
     }
 
     /// The nearest-rank percentile `p` of `values` (not empty).

@@ -48,9 +48,9 @@ extension BenchCommand {
         // The decision does not change the work; a store whose encoder has no default threshold
         // still gets one, so that it can be timed.
         let threshold: Float? = statistics.defaultThreshold == nil ? 0 : nil
+        guard let first = rows.first else { throw SimDBError(.invalidArgument, "\(queries) holds no vectors") }
         for (step, ef) in (parsedSweep ?? []).enumerated() {
             let options = SearchOptions(efSearch: ef)
-            guard let first = rows.first else { throw SimDBError(.invalidArgument, "\(queries) holds no vectors") }
             let method = try store.query(embedding: first, k: k, threshold: threshold, options: options).search
             let timing = try QueryTiming.measure(rows, threads: threads, rounds: rounds) { [k] probe in
                 _ = try store.query(embedding: probe, k: k, threshold: threshold, options: options)

@@ -43,17 +43,21 @@ public enum AtomicFile {
         /// - Throws: ``SimDBError`` `.storage` when the write fails (the temporary file is removed).
         public func append(_ bytes: some Collection<UInt8>) throws {
             precondition(descriptor >= 0, "the file was already committed")
-            let contiguous = Array(bytes)
-            let written = contiguous.withUnsafeBytes { raw -> Bool in
-                var offset = 0
-                while offset < raw.count {
-                    let count = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if count < 0 { if errno == EINTR { continue }; return false }
-                    offset += count
-                }
-                return true
-            }
+            // Written in place when the bytes are contiguous (arrays are), copied once otherwise.
+            let written = bytes.withContiguousStorageIfAvailable { writeAll(UnsafeRawBufferPointer($0)) }
+                ?? Array(bytes).withUnsafeBytes(writeAll)
             guard written else { throw abandon("write the file") }
+        }
+
+        /// Writes every byte of `raw`, retrying after signals; whether it succeeded.
+        private func writeAll(_ raw: UnsafeRawBufferPointer) -> Bool {
+            var offset = 0
+            while offset < raw.count {
+                let count = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if count < 0 { if errno == EINTR { continue }; return false }
+                offset += count
+            }
+            return true
         }
 
         /// Flushes the file to disk and renames it over the target.

@@ -10,9 +10,10 @@ public enum VecsFile {
     /// Encodes rows of floats as fvecs bytes.
     /// - Precondition: `batch.dimension` fits in an `Int32`.
     public static func fvecsBytes(_ batch: EmbeddingBatch) -> [UInt8] {
-        encode(rows: batch.count, dimension: batch.dimension) { row, column in
-            batch.values[row * batch.dimension + column].bitPattern
-        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(batch.count * (1 + batch.dimension) * 4)
+        for row in 0..<batch.count { batch.withVector(at: row) { appendFvecsRow($0, to: &bytes) } }
+        return bytes
     }
 
     /// Appends one vector as an fvecs row (its length, then its values) to `bytes`, for files

@@ -126,9 +126,7 @@ final class StoredHNSWStorage: HNSWGraphStorage {
 
     @inline(__always)
     func prefetchNeighbors(of node: HNSWNode) {
-        let segment = Int(node) >> geometry.rowShift
-        guard segment < graphSegments, let base = graphBases[segment] else { return }
-        simdb_prefetch(base + (Int(node) & geometry.rowMask) * geometry.rowBytes)
+        if let row = row(node) { simdb_prefetch(row) }
     }
 
     /// The flag of a node whose code was clamped (see the row layout).
@@ -148,9 +146,7 @@ final class StoredHNSWStorage: HNSWGraphStorage {
     /// and the lines of its code.
     @inline(__always)
     func prefetchCode(of node: HNSWNode) {
-        let segment = Int(node) >> geometry.rowShift
-        guard segment < graphSegments, let base = graphBases[segment] else { return }
-        let row = base + (Int(node) & geometry.rowMask) * geometry.rowBytes
+        guard let row = row(node) else { return }
         simdb_prefetch(row)
         simdb_prefetch(row + geometry.codeOffset)
         simdb_prefetch(row + geometry.codeOffset + geometry.codeBytes - 1)
