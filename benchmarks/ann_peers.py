@@ -154,8 +154,8 @@ def run_simdb(paths, args, reuse=False):
                "--m", str(args.m), "--ef-construction", str(args.ef_construction),
                "--ef-search", ",".join(map(str, args.ef_search)), "--threads", str(args.threads), "--k", str(args.k),
                "--exact-queries", str(args.exact_queries), "--rounds", str(args.rounds), "--json"]
-    if not ({"faiss-hnsw", "hnswlib"} & args.peers):
-        command.append("--exact-only")  # only the exact scan is compared
+    if args.simdb_exact_only:
+        command.append("--exact-only")  # no graph: the scan reads every vector
     if args.alternate:
         command += ["--keep", args.keep] + (["--reuse"] if reuse else [])
     done = subprocess.run(command, capture_output=True, text=True)
@@ -188,6 +188,8 @@ def main():
                         help="times each search phase runs, every peer and simdb alike; the median-QPS round is reported")
     parser.add_argument("--alternate", type=int, default=0, metavar="N",
                         help="then N rounds of searches only, alternating hnswlib and FAISS flat with simdb; medians of the ratios")
+    parser.add_argument("--simdb-exact-only", action="store_true",
+                        help="simdb builds no graph: its exact scan then reads every vector instead of the graph's code column")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.alternate and not args.simdb:

@@ -150,3 +150,64 @@ float simdb_sq8_dot(const float *w, const uint8_t *code, size_t n, int avx2) {
     for (size_t i = 0; i < n; i++) sum += w[i] * (float)code[i];
     return sum;
 }
+
+// The column scan: one call per column segment; each slot's state byte says whether to skip
+// it, to mark it for an exact check, or to score its code.
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static inline float sq8_squared_l2_4(const float *q, const float *step, const uint8_t *code, size_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 d0 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i), widen8(code + i), _mm256_loadu_ps(q + i));
+        __m256 d1 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 8), widen8(code + i + 8), _mm256_loadu_ps(q + i + 8));
+        __m256 d2 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 16), widen8(code + i + 16), _mm256_loadu_ps(q + i + 16));
+        __m256 d3 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 24), widen8(code + i + 24), _mm256_loadu_ps(q + i + 24));
+        a0 = _mm256_fmadd_ps(d0, d0, a0);
+        a1 = _mm256_fmadd_ps(d1, d1, a1);
+        a2 = _mm256_fmadd_ps(d2, d2, a2);
+        a3 = _mm256_fmadd_ps(d3, d3, a3);
+    }
+    float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) {
+        float d = q[i] - step[i] * (float)code[i];
+        sum += d * d;
+    }
+    return sum;
+}
+
+__attribute__((target("avx2,fma")))
+static void sq8_column_avx2(const simdb_sq8_column_scan *scan, const uint8_t *states, const uint8_t *codes,
+                            size_t count, float *out) {
+    const size_t n = scan->dimension;
+    for (size_t r = 0; r < count; r++) {
+        const uint8_t *code = codes + r * n;
+        switch (states[r]) {
+        case 1: out[r] = scan->dot ? sq8_dot_avx2(scan->query, code, n) : sq8_squared_l2_4(scan->query, scan->step, code, n); break;
+        case 0: out[r] = scan->absent; break;
+        default: out[r] = scan->check; break;
+        }
+    }
+}
+#endif
+
+void simdb_sq8_column(const simdb_sq8_column_scan *scan, const uint8_t *states, const uint8_t *codes, size_t count,
+                      float *out, int avx2) {
+#if defined(__x86_64__)
+    if (avx2) {
+        sq8_column_avx2(scan, states, codes, count, out);
+        return;
+    }
+#endif
+    const size_t n = scan->dimension;
+    for (size_t r = 0; r < count; r++) {
+        const uint8_t *code = codes + r * n;
+        switch (states[r]) {
+        case 1:
+            out[r] = scan->dot ? simdb_sq8_dot(scan->query, code, n, 0) : simdb_sq8_squared_l2(scan->query, scan->step, code, n, 0);
+            break;
+        case 0: out[r] = scan->absent; break;
+        default: out[r] = scan->check; break;
+        }
+    }
+}

@@ -66,7 +66,7 @@ struct BenchCommand: ParsableCommand {
     var identify: String?
     @Flag(name: .long, help: "Measure searches on the store --keep left from an earlier run with the same vectors and settings, without building it again.")
     var reuse = false
-    @Flag(name: .customLong("exact-only"), help: "Measure inserts and the exact scan only: no graph, no HNSW rows.")
+    @Flag(name: .customLong("exact-only"), help: "Measure inserts and the exact scan only: no graph, no HNSW rows, and a scan of every vector (no code column).")
     var exactOnly = false
 
     func validate() throws {

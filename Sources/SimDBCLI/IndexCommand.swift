@@ -125,6 +125,9 @@ struct IndexCommand: ParsableCommand {
         } else {
             walk = "vectors (built before codes; `simdb index rebuild` adds them)"
         }
+        let scan = status.codeColumn
+            ? "code column first, then the vectors it cannot rule out (l2, ip); cosine reads every vector"
+            : "every vector" + (status.graphNodes != nil ? " (graph built before the code column; `simdb index rebuild` adds it)" : "")
         print("""
             index:           \(state)
             templates:       \(status.count) (\(status.freeSlots) free slots of \(status.slots))
@@ -134,6 +137,7 @@ struct IndexCommand: ParsableCommand {
             ef-search:       \(settings.hnsw.efSearch)
             metric:          \(status.metric)
             walk:            \(walk)
+            exact scans:     \(scan)
             """)
     }
 }
@@ -152,6 +156,7 @@ struct IndexReport: Encodable {
     var graphComplete: Bool
     var graphNodes: Int?
     var codes: Bool
+    var codeColumn: Bool
     var nodesOutsideCodeRange: Int
     var metric: String
     var search: String
@@ -170,6 +175,7 @@ struct IndexReport: Encodable {
         graphComplete = status.graphComplete
         graphNodes = status.graphNodes
         codes = status.codes
+        codeColumn = status.codeColumn
         nodesOutsideCodeRange = status.nodesOutsideCodeRange
         metric = status.metric
         search = settings.enabled && status.graphComplete && status.count >= settings.exactBelow ? "hnsw" : "exact"
@@ -177,7 +183,7 @@ struct IndexReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case enabled, m, seed, count, slots, metric, search, codes
-        case nodesOutsideCodeRange = "nodes_outside_code_range"
+        case nodesOutsideCodeRange = "nodes_outside_code_range", codeColumn = "code_column"
         case exactBelow = "exact_below", efConstruction = "ef_construction", efSearch = "ef_search"
         case freeSlots = "free_slots", graphComplete = "graph_complete", graphNodes = "graph_nodes"
     }
@@ -196,6 +202,7 @@ struct IndexReport: Encodable {
         try container.encode(graphComplete, forKey: .graphComplete)
         try container.encode(graphNodes, forKey: .graphNodes)  // null when there is no graph
         try container.encode(codes, forKey: .codes)
+        try container.encode(codeColumn, forKey: .codeColumn)
         try container.encode(nodesOutsideCodeRange, forKey: .nodesOutsideCodeRange)
         try container.encode(metric, forKey: .metric)
         try container.encode(search, forKey: .search)

@@ -35,6 +35,9 @@ public struct TopK {
         heap.count < k || !direction.isCloser(heap[0].distance, than: distance)
     }
 
+    /// The farthest kept hit's distance once `k` hits are kept; `nil` before.
+    public var worst: Float? { k > 0 && heap.count == k ? heap[0].distance : nil }
+
     /// Offers one hit.
     @inlinable
     public mutating func offer(id: UInt64, distance: Float) {

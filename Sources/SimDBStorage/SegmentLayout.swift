@@ -92,6 +92,23 @@ public final class SegmentTable: @unchecked Sendable {
         count = newCount
     }
 
+    /// Keys of the `graph` database from this one on hold column segments (number `key − columnKeyBase`);
+    /// keys below it, row segments.
+    static let columnKeyBase: UInt64 = 1 << 31
+
+    /// Fills a rows table and a column table from the `graph` database (see ``columnKeyBase``).
+    /// - Throws: ``SimDBError`` `.corruptStore` for a key out of range.
+    static func loadIndex(_ db: LMDBDatabase, in txn: LMDBTransaction, path: String) throws -> (rows: SegmentTable, column: SegmentTable) {
+        let rows = SegmentTable(), column = SegmentTable()
+        try txn.forEach(db) { key, value in
+            guard key < 1 << 32 else { throw SimDBError(.corruptStore, "\(path): graph segment key \(key) is out of range") }
+            let (table, number) = key < columnKeyBase ? (rows, Int(key)) : (column, Int(key - columnKeyBase))
+            table.grow(to: number + 1)
+            table.bases[number] = UnsafeMutableRawPointer(mutating: value.baseAddress)
+        }
+        return (rows, column)
+    }
+
     /// Fills the table from every record of an integer-key database of segments.
     /// - Throws: ``SimDBError`` `.corruptStore` when a segment has the wrong size or number.
     static func load(_ db: LMDBDatabase, in txn: LMDBTransaction, byteCount: Int?, path: String) throws -> SegmentTable {
@@ -116,8 +133,10 @@ public protocol SegmentedVectors {
     var slotLimit: Int { get }
     /// The vector segments' base addresses.
     var vectorTable: SegmentTable { get }
-    /// The graph segments' base addresses.
+    /// The graph's row segments' base addresses.
     var graphTable: SegmentTable { get }
+    /// The graph's column segments' base addresses.
+    var columnTable: SegmentTable { get }
     /// The slot of the vector stored under `id`, if any.
     func slot(of id: UInt64) throws -> Int?
     /// The small record of an index under `slot`, in place (2-byte aligned).

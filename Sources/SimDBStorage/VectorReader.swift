@@ -19,6 +19,8 @@ public struct VectorReader: VectorSource, SegmentedVectors {
     public let vectorTable: SegmentTable
     /// The graph segments' base addresses (see ``VectorWriter/mutableGraphSegment(_:byteCount:)``).
     public let graphTable: SegmentTable
+    /// The column segments' base addresses (see ``VectorWriter/mutableColumnSegment(_:byteCount:)``).
+    public let columnTable: SegmentTable
 
     private let transaction: LMDBTransaction
     private let databases: VectorStore.Databases
@@ -33,6 +35,7 @@ public struct VectorReader: VectorSource, SegmentedVectors {
         slotLimit = snapshot.slotLimit
         vectorTable = snapshot.vectors
         graphTable = snapshot.graph
+        columnTable = snapshot.column
     }
 
     /// The number of components in every vector.

@@ -12,7 +12,8 @@ import SimDBCore
 /// | `segments` | segment number | the segment: vectors, then the ids of its slots |
 /// | `ids` | template id | its slot, `UInt64` |
 /// | `free` | slot | nothing: empty slots below the high-water mark, reused lowest first |
-/// | `graph`, `upper` | | kept for an index over the vectors (``VectorWriter/graphSegment(_:)``) |
+/// | `graph` | segment number; column segment number + 2³¹ | kept for an index over the vectors: row segments (``VectorWriter/mutableGraphSegment(_:byteCount:)``) and column segments (``VectorWriter/mutableColumnSegment(_:byteCount:)``) |
+/// | `upper` | slot | kept for an index over the vectors (``VectorWriter/upperRecord(_:)``) |
 ///
 /// Every write is one transaction (``write(_:)``): all of it or none of it, vectors and index
 /// together. Reads see one snapshot (``read(_:)``).
@@ -296,7 +297,7 @@ public final class VectorStore: @unchecked Sendable {
             transactionID: id, mapGeneration: generation,
             slotLimit: try Self.slotLimit(txn, databases.meta),
             vectors: try SegmentTable.load(databases.segments, in: txn, byteCount: layout.segmentBytes, path: path),
-            graph: try SegmentTable.load(databases.graph, in: txn, byteCount: nil, path: path))
+            index: try SegmentTable.loadIndex(databases.graph, in: txn, path: path))
         snapshotLock.withLock { cachedSnapshot = fresh }
         return fresh
     }
@@ -318,12 +319,15 @@ final class Snapshot: Sendable {
     let slotLimit: Int
     let vectors: SegmentTable
     let graph: SegmentTable
+    let column: SegmentTable
 
-    init(transactionID: Int, mapGeneration: Int, slotLimit: Int, vectors: SegmentTable, graph: SegmentTable) {
+    init(transactionID: Int, mapGeneration: Int, slotLimit: Int, vectors: SegmentTable,
+         index: (rows: SegmentTable, column: SegmentTable)) {
         self.transactionID = transactionID
         self.mapGeneration = mapGeneration
         self.slotLimit = slotLimit
         self.vectors = vectors
-        self.graph = graph
+        graph = index.rows
+        column = index.column
     }
 }

@@ -27,11 +27,13 @@ public final class VectorWriter: SegmentedVectors {
     public let vectorTable: SegmentTable
     /// The graph segments' base addresses (dirty copies for the ones changed).
     public let graphTable: SegmentTable
+    /// The column segments' base addresses (dirty copies for the ones changed).
+    public let columnTable: SegmentTable
 
     let txn: LMDBTransaction
     let databases: VectorStore.Databases
     private let storedSlotLimit: Int
-    private var dirtyVectors = Set<Int>(), dirtyGraph = Set<Int>()
+    private var dirtyVectors = Set<Int>(), dirtyGraph = Set<Int>(), dirtyColumn = Set<Int>()
     /// Free slots now: a put looks for one only when there is one.
     private var freeSlots: Int
     /// The largest stored id: a larger one is new (no lookup) and appended to the id map.
@@ -47,7 +49,7 @@ public final class VectorWriter: SegmentedVectors {
         freeSlots = try txn.count(databases.free)
         largestID = try txn.lastKey(databases.ids)
         vectorTable = try SegmentTable.load(databases.segments, in: txn, byteCount: layout.segmentBytes, path: path)
-        graphTable = try SegmentTable.load(databases.graph, in: txn, byteCount: nil, path: path)
+        (graphTable, columnTable) = try SegmentTable.loadIndex(databases.graph, in: txn, path: path)
         guard vectorTable.count == layout.segmentCount(forSlots: slotLimit) else {
             throw SimDBError(.corruptStore,
                 "\(path): \(vectorTable.count) vector segments for \(slotLimit) slots")
@@ -184,17 +186,33 @@ public final class VectorWriter: SegmentedVectors {
     /// Graph segment `number` of `byteCount` bytes, writable: copied to dirty pages on first
     /// touch, zero-filled when new. Every graph segment must have the same size.
     public func mutableGraphSegment(_ number: Int, byteCount: Int) throws -> UnsafeMutableRawPointer {
-        if dirtyGraph.contains(number) { return graphTable.bases[number].unsafelyUnwrapped }
-        let old = number < graphTable.count ? graphTable.bases[number] : nil
-        let fresh = try txn.reserve(databases.graph, key: UInt64(number), count: byteCount)
+        try mutableIndexSegment(number, byteCount: byteCount, table: graphTable, dirty: &dirtyGraph, keyBase: 0)
+    }
+
+    /// Column segment `number` of `byteCount` bytes, writable, as ``mutableGraphSegment(_:byteCount:)``:
+    /// a second family of an index's segments, kept in the same database (keys from 2³¹ on).
+    /// Every column segment must have the same size.
+    public func mutableColumnSegment(_ number: Int, byteCount: Int) throws -> UnsafeMutableRawPointer {
+        try mutableIndexSegment(number, byteCount: byteCount, table: columnTable, dirty: &dirtyColumn,
+                                keyBase: SegmentTable.columnKeyBase)
+    }
+
+    private func mutableIndexSegment(_ number: Int, byteCount: Int, table: SegmentTable, dirty: inout Set<Int>,
+                                     keyBase: UInt64) throws -> UnsafeMutableRawPointer {
+        if dirty.contains(number) { return table.bases[number].unsafelyUnwrapped }
+        guard UInt64(number) < SegmentTable.columnKeyBase else {
+            throw SimDBError(.invalidArgument, "\(path): index segment \(number) is out of range")
+        }
+        let old = number < table.count ? table.bases[number] : nil
+        let fresh = try txn.reserve(databases.graph, key: keyBase + UInt64(number), count: byteCount)
         if let old {
             fresh.copyMemory(from: old, byteCount: byteCount)
         } else {
             fresh.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         }
-        graphTable.grow(to: number + 1)
-        graphTable.bases[number] = fresh
-        dirtyGraph.insert(number)
+        table.grow(to: number + 1)
+        table.bases[number] = fresh
+        dirty.insert(number)
         dirtyBytes += byteCount
         return fresh
     }
@@ -224,7 +242,9 @@ public final class VectorWriter: SegmentedVectors {
         try txn.removeAll(databases.graph)
         try txn.removeAll(databases.upper)
         for number in 0..<graphTable.count { graphTable.bases[number] = nil }
+        for number in 0..<columnTable.count { columnTable.bases[number] = nil }
         dirtyGraph.removeAll()
+        dirtyColumn.removeAll()
     }
 
     /// The `meta` record named `name` (not `header` or `slots`), copied.

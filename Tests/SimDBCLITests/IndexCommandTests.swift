@@ -27,7 +27,7 @@ struct IndexCommandTests {
         let built = try #require(try CLI.run(["index", "--json"], store: store).json() as? [String: Any])
         #expect(built["graph_nodes"] as? Int == 12 && built["graph_complete"] as? Bool == true)
         #expect(built["search"] as? String == "hnsw" && built["m"] as? Int == 4)
-        #expect(built["codes"] as? Bool == true && (0...12).contains(built["nodes_outside_code_range"] as? Int ?? -1))
+        #expect(built["codes"] as? Bool == true && built["code_column"] as? Bool == true && (0...12).contains(built["nodes_outside_code_range"] as? Int ?? -1))
 
         let probe = faces["p3"]![1]
         let approximate = try #require(try CLI.run(["query", probe, "--k", "2", "--json"], store: store).json() as? [String: Any])

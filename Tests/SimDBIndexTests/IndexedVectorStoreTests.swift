@@ -153,7 +153,8 @@ struct IndexedVectorStoreTests {
                 let byte = segment.advanced(by: 5 * geometry.rowBytes + geometry.codeOffset + 2).assumingMemoryBound(to: UInt8.self)
                 byte.pointee = byte.pointee &+ 40
             }
-            #expect(try index.check() == ["node 5's code does not match its vector"])
+            // The column keeps the code the row had.
+            #expect(try index.check() == ["node 5's column entry does not match its row", "node 5's code does not match its vector"])
         }
     }
 

@@ -38,6 +38,24 @@ float simdb_sq8_squared_l2(const float *q, const float *step, const uint8_t *cod
 /// depends on the code. Portable; AVX2 + FMA when `avx2` is 1.
 float simdb_sq8_dot(const float *w, const uint8_t *code, size_t n, int avx2);
 
+/// How simdb_sq8_column scores a column segment: per slot a state byte (0: skip, 1: score the
+/// code, anything else: mark for an exact check) and a code of `dimension` bytes.
+typedef struct {
+    /// For squared L2: the query minus the minimum, with `step`. For dot: queryᵢ·stepᵢ.
+    const float *query;
+    const float *step;
+    size_t dimension;
+    /// 1: simdb_sq8_dot; 0: simdb_sq8_squared_l2.
+    int dot;
+    /// The value written for skipped slots, and for slots to check exactly.
+    float absent;
+    float check;
+} simdb_sq8_column_scan;
+
+/// Scores `count` consecutive slots of a column segment into `out` (see simdb_sq8_column_scan).
+void simdb_sq8_column(const simdb_sq8_column_scan *scan, const uint8_t *states, const uint8_t *codes, size_t count,
+                      float *out, int avx2);
+
 /// Asks the CPU to start loading the cache line at `address` (a hint; never faults).
 static inline void simdb_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 3);

@@ -1,3 +1,4 @@
+import Foundation
 import SimDBCore
 import SimDBStorage
 
@@ -6,9 +7,9 @@ extension IndexedVectorStore {
     /// to it, free slots are marked free, every live slot the graph covers is a node on the
     /// level its id draws and no other slot is, links stay in range and within their limits,
     /// upper levels exist exactly for nodes above level 0, every node's code (when the graph
-    /// keeps codes) is its vector's, flagged exactly when clamped, and the entry point is a node
-    /// on the highest level. Links to free slots are allowed (a delete repairs the neighbourhood it
-    /// finds, and searches skip the rest).
+    /// keeps codes) is its vector's, flagged exactly when clamped, the code column (when it keeps
+    /// one) says what the rows say, and the entry point is a node on the highest level. Links to
+    /// free slots are allowed (a delete repairs the neighbourhood it finds, and searches skip the rest).
     /// - Parameter limit: stop after this many problems.
     /// - Returns: the problems found, one line each; empty when the store is consistent.
     /// - Throws: ``SimDBError`` when the store cannot be read.
@@ -38,6 +39,7 @@ extension IndexedVectorStore {
             for slot in 0..<reader.slotLimit {
                 let node = HNSWNode(slot), id = reader.id(at: slot)
                 let inGraph = storage.isLive(node)
+                if storage.keepsColumn { checkColumn(storage, node, inGraph: inGraph, report) }
                 guard let id, slot < covered else {
                     if inGraph { report("slot \(slot) is a graph node but \(id == nil ? "is free" : "is not covered yet")") }
                     continue
@@ -82,6 +84,22 @@ extension IndexedVectorStore {
                 report("the entry point is \(record.entryPoint.map { "\($0.node)" } ?? "missing") but the graph has \(top == nil ? "no" : "some") nodes")
             }
             return problems
+        }
+    }
+
+    /// Whether `node`'s column entry says what its row says: its state, and its code byte for byte.
+    private func checkColumn(_ storage: StoredHNSWStorage, _ node: HNSWNode, inGraph: Bool, _ report: (String) -> Void) {
+        let entry = storage.columnEntry(of: node)
+        guard inGraph, let (code, clamped) = storage.code(of: node) else {
+            if let entry, entry.state != StoredHNSWStorage.ColumnState.absent {
+                report("slot \(node) is not a graph node but its column entry says it is")
+            }
+            return
+        }
+        guard let entry else { return report("node \(node) has no column entry") }
+        let state = clamped ? StoredHNSWStorage.ColumnState.clamped : StoredHNSWStorage.ColumnState.coded
+        if entry.state != state || memcmp(entry.code, code, storage.dimension) != 0 {
+            report("node \(node)'s column entry does not match its row")
         }
     }
 }

@@ -47,6 +47,9 @@ struct IndexRecord: Codable, Equatable {
     /// The quantizer of the codes in the graph's rows; `nil` when there is no graph, or for a
     /// graph built before simdb kept codes (it is walked on the vectors).
     var quantizer: ScalarQuantizer?
+    /// Whether the graph also keeps every node's code in a column, for exact scans
+    /// (``CodeBoundedScan``); `nil` (no) for graphs built before simdb kept one.
+    var codeColumn: Bool?
 
     static func decode(_ bytes: [UInt8], path: String) throws -> IndexRecord {
         let record: IndexRecord

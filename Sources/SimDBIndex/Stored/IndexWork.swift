@@ -62,14 +62,17 @@ struct WriteWork: MetricGenericWork {
 struct BuildStep: MetricGenericWork {
     let writer: VectorWriter
     let record: IndexRecord
-    /// Whether a new graph learns a quantizer and keeps codes in its rows.
+    /// Whether a new graph learns a quantizer and keeps codes in its rows and its column.
     let learnsCodes: Bool
     /// Called with (slots covered, slots) every 1,000 slots: a step may link millions.
     let progress: ((Int, Int) -> Void)?
 
     func run<Metric: DistanceMetric>(_ metric: Metric) throws -> IndexRecord {
         var record = record
-        if record.coveredSlots == nil && learnsCodes { record.quantizer = ScalarQuantizer(learningFrom: writer) }
+        if record.coveredSlots == nil && learnsCodes {
+            record.quantizer = ScalarQuantizer(learningFrom: writer)
+            record.codeColumn = true
+        }
         let storage = StoredHNSWStorage(writer, record: record)
         var graph = try HNSWGraph(storage: storage, metric: metric, parameters: record.settings.hnsw)
         let scratch = HNSWScratch()

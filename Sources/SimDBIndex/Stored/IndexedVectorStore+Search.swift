@@ -54,6 +54,13 @@ extension IndexedVectorStore {
                 }
                 return (hits, .hnsw)
             }
+            if let quantizer = record.quantizer, record.codeColumn == true, isComplete(record, slotLimit: reader.slotLimit),
+               CodeBoundedScan.supports(metric) {
+                let storage = StoredHNSWStorage(reader, record: record)
+                let hits = CodeBoundedScan(storage: storage, quantizer: quantizer, query: query, k: k,
+                                           threads: options.threads, isIncluded: isIncluded).run(with: metric)
+                return (hits, .exact)
+            }
             let hits = try ExactSearch(reader: reader, query: query, k: k, threads: options.threads,
                                        isIncluded: isIncluded).run(with: metric)
             return (hits, .exact)

@@ -67,6 +67,7 @@ public final class IndexedVectorStore: Sendable {
                                freeSlots: try reader.freeSlotCount(),
                                graphComplete: isComplete(record, slotLimit: reader.slotLimit),
                                graphNodes: graph?.nodes, codes: record.quantizer != nil,
+                               codeColumn: record.quantizer != nil && record.codeColumn == true,
                                nodesOutsideCodeRange: graph?.outsideCodeRange ?? 0, metric: record.metric)
         }
     }
@@ -233,6 +234,7 @@ public final class IndexedVectorStore: Sendable {
         record.coveredSlots = nil
         record.entryPoint = nil
         record.quantizer = nil
+        record.codeColumn = nil
         record.metric = metric.identifier
     }
 
@@ -266,6 +268,10 @@ public struct IndexStatus: Codable, Equatable, Sendable {
     /// on before ranking their candidates by the vectors. Graphs built before simdb kept codes
     /// do not (they are walked on the vectors); `simdb index rebuild` adds them.
     public var codes: Bool
+    /// Whether the graph also keeps the codes in a column, which exact scans read first (for
+    /// `l2` and `ip`), computing exact distances only where a code's bound allows a top-`k` hit.
+    /// Graphs built before simdb kept one do not (exact scans read every vector); a rebuild adds it.
+    public var codeColumn: Bool
     /// Nodes with a component outside the codes' learned range, scored on their vectors during
     /// searches (slower, as exact); many of them suggest a rebuild, which learns the range again.
     public var nodesOutsideCodeRange: Int

@@ -18,6 +18,10 @@ import SimDBStorage
 /// outside the quantizer's range and was clamped; searches score such a node on its vector.
 /// Rows are padded to a multiple of 4 bytes. A graph built before codes existed has rows
 /// without them (its index record has no quantizer) and is walked on the vectors.
+/// A graph with codes may also keep them in a column (its index record says so), for exact
+/// scans that read codes only (``CodeBoundedScan``): column segments of `S` slots (a power of
+/// two, `S·(d+1)` at least 128 KiB), each `S` state bytes (0: the slot is not in the graph,
+/// 1: coded, 2: coded but clamped) then `S` codes of `d` bytes, in slot order.
 /// The upper levels (about one node in `m` has any) are one small record per node in the
 /// store's `upper` database: for each level `1...L`, a count then `m` links. All integers are
 /// little-endian. Read through a ``VectorReader`` it serves searches; through a ``VectorWriter``
@@ -37,24 +41,31 @@ final class StoredHNSWStorage: HNSWGraphStorage {
     private var vectorBases: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var graphBases: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     private var graphSegments: Int
+    private var columnBases: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    private var columnSegments: Int
     /// An aligned copy of the last upper-level row handed out (records are only 2-byte aligned).
     private let upperRow: UnsafeMutablePointer<HNSWNode>
     /// The codes' quantizer, when rows hold codes.
     let quantizer: ScalarQuantizer?
+    /// Whether the codes are kept in a column too.
+    let keepsColumn: Bool
 
     /// A graph over `source`: read-only over a ``VectorReader``, changeable over a ``VectorWriter``.
-    /// Rows hold codes when `quantizer` is given.
+    /// Rows hold codes when `quantizer` is given, and the column too when `keepsColumn` is set.
     init(_ source: any SegmentedVectors, parameters: HNSWParameters, entryPoint: HNSWEntryPoint?,
-         quantizer: ScalarQuantizer?) {
+         quantizer: ScalarQuantizer?, keepsColumn: Bool = false) {
         self.source = source
         writer = source as? VectorWriter
         self.entryPoint = entryPoint
         self.quantizer = quantizer
+        self.keepsColumn = keepsColumn && quantizer != nil
         layout = source.layout
         slotLimit = source.slotLimit
         vectorBases = source.vectorTable.bases
         graphBases = source.graphTable.bases
         graphSegments = source.graphTable.count
+        columnBases = source.columnTable.bases
+        columnSegments = source.columnTable.count
         dimension = layout.dimension
         geometry = GraphGeometry(parameters: parameters, codeBytes: quantizer == nil ? 0 : layout.dimension)
         upperRow = .allocate(capacity: geometry.upperLinks + 1)
@@ -62,7 +73,8 @@ final class StoredHNSWStorage: HNSWGraphStorage {
 
     /// The graph an index record describes, over `source`.
     convenience init(_ source: any SegmentedVectors, record: IndexRecord) {
-        self.init(source, parameters: record.settings.hnsw, entryPoint: record.entryPoint, quantizer: record.quantizer)
+        self.init(source, parameters: record.settings.hnsw, entryPoint: record.entryPoint, quantizer: record.quantizer,
+                  keepsColumn: record.codeColumn == true)
     }
 
     deinit { upperRow.deallocate() }
@@ -73,6 +85,8 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         vectorBases = source.vectorTable.bases
         graphBases = source.graphTable.bases
         graphSegments = source.graphTable.count
+        columnBases = source.columnTable.bases
+        columnSegments = source.columnTable.count
     }
 
     private func changing() -> VectorWriter {
@@ -142,6 +156,37 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         return (UnsafePointer((row + geometry.codeOffset).assumingMemoryBound(to: UInt8.self)), clamped)
     }
 
+    /// The row layout: where codes sit, how many rows a segment holds.
+    var rowGeometry: GraphGeometry { geometry }
+
+    /// Column segments that hold slots below the slot limit.
+    var columnSegmentCount: Int {
+        min(columnSegments, (slotLimit + geometry.columnSlots - 1) >> geometry.columnShift)
+    }
+
+    /// Column segment `segment` in place: its state bytes, its codes, its first node, and how
+    /// many of its slots are below the slot limit; `nil` when no node was ever coded in it.
+    func columnSegment(_ segment: Int) -> (states: UnsafePointer<UInt8>, codes: UnsafePointer<UInt8>,
+                                          first: HNSWNode, count: Int)? {
+        guard keepsColumn, segment < columnSegments, let base = columnBases[segment] else { return nil }
+        let first = segment << geometry.columnShift
+        let states = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
+        return (states, states + geometry.columnSlots, HNSWNode(first), min(geometry.columnSlots, slotLimit - first))
+    }
+
+    /// The state and code of `node` in the column (see the type's notes); `nil` when its
+    /// segment was never written. The graph must keep a column.
+    func columnEntry(of node: HNSWNode) -> (state: UInt8, code: UnsafePointer<UInt8>)? {
+        guard let (states, codes, first, _) = columnSegment(Int(node) >> geometry.columnShift) else { return nil }
+        let index = Int(node - first)
+        return (states[index], codes + index * dimension)
+    }
+
+    /// Column states: not in the graph, coded, coded but clamped.
+    enum ColumnState {
+        static let absent: UInt8 = 0, coded: UInt8 = 1, clamped: UInt8 = 2
+    }
+
     /// Hints that ``code(of:)`` of `node` is about to be read: the row's first line (its level)
     /// and the lines of its code.
     @inline(__always)
@@ -185,6 +230,12 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         let clamped = quantizer?.encode(vector, into: (row + geometry.codeOffset).assumingMemoryBound(to: UInt8.self))
         row.storeBytes(of: Int32(level + 1), as: Int32.self)
         row.storeBytes(of: clamped == true ? Self.outsideCodeRange : 0, toByteOffset: 4, as: UInt32.self)
+        if keepsColumn {
+            let (states, codes, index) = try mutableColumnEntry(HNSWNode(slot))
+            states[index] = clamped == true ? ColumnState.clamped : ColumnState.coded
+            (codes + index * dimension).update(from: (row + geometry.codeOffset).assumingMemoryBound(to: UInt8.self),
+                                               count: dimension)
+        }
         if level > 0 {
             let zeros = [UInt8](repeating: 0, count: level * geometry.upperRowBytes)
             try zeros.withUnsafeBytes { try changing().setUpperRecord(slot, $0) }
@@ -198,6 +249,10 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         row.storeBytes(of: 0, as: Int32.self)
         row.storeBytes(of: 0, toByteOffset: 4, as: UInt32.self)
         if hadUpper { try changing().setUpperRecord(Int(node), nil) }
+        if keepsColumn {
+            let (states, _, index) = try mutableColumnEntry(node)
+            states[index] = ColumnState.absent
+        }
     }
 
     func setNeighbors(of node: HNSWNode, level: Int, to neighbors: [HNSWNode]) throws {
@@ -231,6 +286,16 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         entryPointChanged = true
     }
 
+    private func mutableColumnEntry(_ node: HNSWNode) throws
+        -> (states: UnsafeMutablePointer<UInt8>, codes: UnsafeMutablePointer<UInt8>, index: Int)
+    {
+        let segment = Int(node) >> geometry.columnShift
+        let base = try changing().mutableColumnSegment(segment, byteCount: geometry.columnSegmentBytes)
+        refresh()
+        let states = base.assumingMemoryBound(to: UInt8.self)
+        return (states, states + geometry.columnSlots, Int(node) & geometry.columnMask)
+    }
+
     private func mutableRow(_ node: HNSWNode) throws -> UnsafeMutableRawPointer {
         let segment = Int(node) >> geometry.rowShift
         let base = try changing().mutableGraphSegment(segment, byteCount: geometry.segmentBytes)
@@ -254,6 +319,10 @@ struct GraphGeometry {
     let rowsPerSegment: Int
     let rowShift: Int
     let rowMask: Int
+    /// Slots per column segment: a power of two with at least 128 KiB of states and codes.
+    let columnSlots: Int
+    let columnShift: Int
+    let columnMask: Int
 
     init(parameters: HNSWParameters, codeBytes: Int) {
         levelZeroLinks = parameters.maximumLinks(atLevel: 0)
@@ -267,7 +336,14 @@ struct GraphGeometry {
         rowsPerSegment = rows
         rowShift = rows.trailingZeroBitCount
         rowMask = rows - 1
+        var slots = 1
+        while slots * (codeBytes + 1) < 128 << 10 { slots *= 2 }
+        columnSlots = slots
+        columnShift = slots.trailingZeroBitCount
+        columnMask = slots - 1
     }
 
     var segmentBytes: Int { rowsPerSegment * rowBytes }
+
+    var columnSegmentBytes: Int { columnSlots * (codeBytes + 1) }
 }
