@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "SimDBCatalog", dependencies: [
             "SimDBCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // The neural-network engine: tensors, layers with backward passes, Adam (OpenBLAS sgemm).

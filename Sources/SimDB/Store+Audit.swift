@@ -40,6 +40,18 @@ extension Store {
         }
     }
 
+    /// Recomputes the audit log's hash chain (``AuditChain``) and reports every row where it
+    /// breaks: an edited row, missing rows, rows out of order. The check is itself audited
+    /// (action `audit`, detail `verify`), after the rows are read.
+    /// - Parameter limit: list at most this many problems.
+    public func verifyAudit(limit: Int = 20) throws -> AuditVerification {
+        try audited("audit") { entry, _ in
+            let verification = try catalog.verifyAudit(limit: limit)
+            entry.detail = "verify: \(verification.rows) rows, \(verification.intact ? "intact" : "\(verification.problems.count) problems")"
+            return verification
+        }
+    }
+
     /// Every enrolled person with their template count, sorted by id.
     public func people() throws -> [PersonSummary] {
         try audited("list") { entry, _ in

@@ -175,6 +175,10 @@ public final class Store: Sendable {
             } catch {
                 throw SimDBError(.storage, "\(path): cannot create the store directory (\(error.localizedDescription))")
             }
+            // Private to its owner, as are the files created in it (0600).
+            guard chmod(path, 0o700) == 0 else {
+                throw SimDBError(.storage, "\(path): cannot make the store directory private (\(String(cString: strerror(errno))))")
+            }
         }
     }
 

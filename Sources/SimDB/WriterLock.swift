@@ -30,7 +30,7 @@ struct WriterLock {
     }
 
     private func withLock<T>(wait: Bool, _ body: () throws -> T) throws -> T? {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw SimDBError(.storage, "\(path): cannot open the writer lock (\(String(cString: strerror(errno))))")
         }

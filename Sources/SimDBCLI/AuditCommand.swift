@@ -11,9 +11,14 @@ struct AuditCommand: ParsableCommand {
             Examples:
               simdb audit --action query --since 2h
               simdb audit --id alice --json
+              simdb audit --verify
 
             The log records time, action, actor, person, input hash, status, top match, \
-            distance, decision, threshold and duration; never images or embeddings.
+            distance, decision, threshold and duration; never images or embeddings. Each row \
+            carries a SHA-256 hash chained to the previous row's: --verify recomputes the chain \
+            and names every row that was edited, removed or moved (exit status 6), and prints \
+            the head hash, to keep elsewhere: anyone able to write the file could rebuild the \
+            whole chain.
             """
     )
 
@@ -35,15 +40,22 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("At most the newest N rows (default: all).", valueName: "n"))
     var limit: Int?
 
+    @Flag(name: .long, help: "Check the hash chain instead of listing rows: every edited, removed or moved row is named.")
+    var verify = false
+
     func validate() throws {
         if let since, Timestamp.parse(since) == nil {
             throw ValidationError("--since '\(since)' is neither an ISO 8601 time nor an age like 2h")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if verify && (action != nil || id != nil || since != nil || limit != nil) {
+            throw ValidationError("--verify checks the whole log: it takes no --action, --id, --since or --limit")
+        }
     }
 
     func run() throws {
         let store = try storeOptions.open()
+        if verify { return try verifyChain(store) }
         let filter = AuditFilter(action: action, personId: id, since: since.flatMap { Timestamp.parse($0) },
                                  limit: limit)
         let rows = try store.audit(filter)
@@ -63,12 +75,47 @@ struct AuditCommand: ParsableCommand {
     }
 }
 
+extension AuditCommand {
+    private func verifyChain(_ store: Store) throws {
+        let result = try store.verifyAudit()
+        if output.json {
+            try JSONOutput.print(ChainReport(intact: result.intact, rows: result.rows, head: result.head,
+                                             problems: result.problems))
+        } else if result.intact {
+            print("intact: \(result.rows) rows" + (result.head.map { ", head \($0)" } ?? ""))
+        } else {
+            print(result.problems.joined(separator: "\n"))
+        }
+        if !result.intact {
+            throw SimDBError(.corruptStore, "the audit log's hash chain is broken (\(result.problems.count) problems)")
+        }
+    }
+
+    /// `simdb audit --verify --json`.
+    struct ChainReport: Encodable {
+        var intact: Bool
+        var rows: Int
+        var head: String?
+        var problems: [String]
+
+        func encode(to encoder: any Swift.Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(intact, forKey: .intact)
+            try container.encode(rows, forKey: .rows)
+            try container.encode(head, forKey: .head)  // null for an empty log
+            try container.encode(problems, forKey: .problems)
+        }
+
+        enum CodingKeys: String, CodingKey { case intact, rows, head, problems }
+    }
+}
+
 /// The JSON of one audit row; every field is always present (null when not applicable).
 struct AuditRowView: Encodable {
     let row: AuditEntry
 
     enum CodingKeys: String, CodingKey {
-        case id, time, action, actor, status, decision, distance, threshold, detail
+        case id, time, action, actor, status, decision, distance, threshold, detail, hash
         case personId = "person_id"
         case inputSha256 = "input_sha256"
         case topMatch = "top_match"
@@ -90,5 +137,6 @@ struct AuditRowView: Encodable {
         try container.encode(row.threshold, forKey: .threshold)
         try container.encode(row.durationMs, forKey: .durationMs)
         try container.encode(row.detail, forKey: .detail)
+        try container.encode(row.hash, forKey: .hash)
     }
 }

@@ -46,6 +46,9 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var durationMs: Double
     /// A one-line detail: the error message of a refused operation, counts for others.
     public var detail: String?
+    /// SHA-256 (hex) of the previous row's hash and this row's stored values: the audit chain
+    /// (``AuditChain``). Set when the row is written.
+    public var hash: String?
 
     /// Creates an entry; `id` is assigned when it is written.
     public init(time: Date, action: String, actor: String, personId: String? = nil, inputSha256: String? = nil,

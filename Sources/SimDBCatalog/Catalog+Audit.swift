@@ -9,7 +9,7 @@ extension Catalog {
     package func appendAudit(_ entry: AuditEntry) throws -> AuditEntry {
         try write { db in
             var row = entry
-            try row.insert(db)
+            try AuditChain.append(&row, in: db)
             return row
         }
     }

@@ -63,7 +63,7 @@ extension Catalog {
     package func finish(intents: [Int64], undo: Bool = false, audits: [AuditEntry], now: Date = Date()) throws {
         try write { db in
             for intentId in intents { _ = try finish(db, intentId, undo: undo, now: now) }
-            for var row in audits { try row.insert(db) }
+            for var row in audits { try AuditChain.append(&row, in: db) }
         }
     }
 
@@ -100,7 +100,7 @@ extension Catalog {
     package func finish(intent intentId: Int64, undo: Bool = false, audit: AuditEntry?, now: Date = Date()) throws -> [Int64] {
         try write { db in
             let orphaned = try finish(db, intentId, undo: undo, now: now)
-            if var row = audit { try row.insert(db) }
+            if var row = audit { try AuditChain.append(&row, in: db) }
             return orphaned
         }
     }

@@ -24,6 +24,10 @@ package final class Catalog: Sendable {
     ///   format, `.storage` for other SQLite failures.
     package init(path: String) throws {
         self.path = path
+        // A new catalog starts as an empty file private to its owner; SQLite gives the WAL and
+        // shared-memory files it creates the same permissions.
+        let created = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if created >= 0 { close(created) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "simdb.catalog"
@@ -149,6 +153,11 @@ package final class Catalog: Sendable {
                 t.column("duration_ms", .double).notNull()
                 t.column("detail", .text)
             }
+        }
+        migrator.registerMigration("v2-audit-chain") { db in
+            try db.alter(table: "audit_log") { t in t.add(column: "hash", .text) }
+            try AuditChain.seal(db)
+            try db.execute(sql: "UPDATE store_info SET format_version = 2")
         }
         return migrator
     }

@@ -8,7 +8,7 @@ public struct StoreInfo: Codable, Sendable, Equatable, FetchableRecord, Persista
     public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     /// The catalog format version this build writes and reads.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     /// Always 1: the table holds one row.
     public var id: Int = 1

@@ -135,7 +135,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
             }
             var flags = UInt32(MDB_NOSUBDIR | MDB_NOTLS)
             if readOnly { flags |= UInt32(MDB_RDONLY) }
-            try LMDBError.check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open", path: path)
+            // A new data file and lock file are private to their owner: they hold biometric templates.
+            try LMDBError.check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open", path: path)
             var info = MDB_envinfo()
             try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info", path: path)
             var mapSize = info.me_mapsize
