@@ -91,7 +91,11 @@ let package = Package(
         .testTarget(name: "SimDBEvaluationTests", dependencies: ["SimDBEvaluation"]),
         .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder"]),
         .testTarget(name: "SiameseEncoderTests", dependencies: ["SiameseEncoder", "SimDBModel"]),
-        .testTarget(name: "SimDBTests", dependencies: ["SimDB", "SimDBSamples", "SimDBTestSupport"]),
-        .testTarget(name: "SimDBCLITests", dependencies: ["SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport", "SimDBBench"]),
+        .testTarget(name: "SimDBTests", dependencies: [
+            "SimDB", "SimDBCatalog", "SimDBSamples", "SimDBTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "SimDBCLITests", dependencies: [
+            "SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport", "SimDBBench", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )

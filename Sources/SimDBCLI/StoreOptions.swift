@@ -58,9 +58,9 @@ struct StoreOptions: ParsableArguments {
         return [arguments[index]] + hoisted + arguments[(index + 1)...]
     }
 
-    /// Opens (or creates) the store.
-    func open() throws -> Store {
-        try Store(path: path, options: Store.Options(encoder: encoder, metric: metric))
+    /// Opens the store, creating it unless `create` is off (then a missing store is an error).
+    func open(create: Bool = true) throws -> Store {
+        try Store(path: path, options: Store.Options(encoder: encoder, metric: metric, create: create))
     }
 }
 
