@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "SimDB", targets: ["SimDB"]),
         .executable(name: "simdb", targets: ["SimDBCLI"]),
         .executable(name: "simdb-samples", targets: ["SimDBSampleImages"]),
+        .executable(name: "simdb-crashtest", targets: ["SimDBCrashTest"]),
         .executable(name: "simdb-nn-bench", targets: ["NNBench"]),
     ],
     dependencies: [
@@ -68,6 +69,9 @@ let package = Package(
         .target(name: "SimDBSamples", dependencies: ["SimDBCore", "SimDBImageIO"]),
         .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDBSamples"]),
 
+        // kill -9 tests of the write protocol: a worker writing at random, killed again and again.
+        .executableTarget(name: "SimDBCrashTest", dependencies: ["SimDB", "SimDBCore", "SimDBSamples"]),
+
         // Benchmarks against peers (benchmarks/compare_nn.py runs this beside PyTorch).
         .executableTarget(name: "NNBench", dependencies: ["SimDBCore", "SimDBNN", "COpenBLAS"], path: "benchmarks/NNBench"),
 
@@ -95,7 +99,8 @@ let package = Package(
             "SimDB", "SimDBCatalog", "SimDBSamples", "SimDBTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SimDBCLITests", dependencies: [
-            "SimDBCLI", "SimDB", "SimDBSamples", "SimDBTestSupport", "SimDBBench", .product(name: "GRDB", package: "GRDB.swift"),
+            "SimDBCLI", "SimDBCrashTest", "SimDB", "SimDBSamples", "SimDBTestSupport", "SimDBBench",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -164,6 +164,7 @@ extension Store {
     /// Runs a write holding the writer lock, after finishing whatever a dead writer left.
     func exclusively<T>(_ body: () throws -> T) throws -> T {
         try writerLock.withLock {
+            try vectors.publishLatestCommit()  // a writer that died mid-commit may hide its last one from reads
             if try catalog.hasIncompleteIntents() { try recover() }
             return try body()
         }

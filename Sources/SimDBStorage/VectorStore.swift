@@ -284,6 +284,26 @@ public final class VectorStore: @unchecked Sendable {
         }
     }
 
+    /// Makes the newest commit the one readers see, after a writer died inside a commit.
+    ///
+    /// LMDB publishes a commit to readers in two steps, both under its writer mutex: it writes
+    /// (and syncs) the new meta page, then stores the transaction id in the lock file, where
+    /// transactions look. A process killed between the two (during the sync, which takes
+    /// milliseconds) leaves a commit that is durable but that reads do not see, until the next
+    /// writer takes the mutex: finding its owner dead, LMDB then re-reads the newest meta page.
+    /// This begins and ends an empty write transaction so that this happens now. Recovery and
+    /// `simdb check` call it first: a recovery that read the older snapshot would undo an add
+    /// whose vectors are in fact stored (found by `simdb-crashtest`: the first person of a group
+    /// add undone, the others completed). Cheap: no page is written, nothing is synced.
+    /// - Returns: whether reads saw an older commit before.
+    /// - Throws: ``SimDBError`` from the storage.
+    @discardableResult
+    public func publishLatestCommit() throws -> Bool {
+        let before = try environment.read { $0.id }
+        try environment.write { _ in }
+        return try environment.read { $0.id } != before
+    }
+
     /// The segment tables of the snapshot `txn` reads, reused while no write has committed and
     /// the map has not moved.
     private func snapshot(for txn: LMDBTransaction) throws -> Snapshot {

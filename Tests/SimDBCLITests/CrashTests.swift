@@ -47,4 +47,14 @@ struct CrashTests {
         let query = try CLI.run(["query", directory.path("people/p4/0.png"), "--store", store, "--json"])
         #expect(query.status == 0, "\(query.stderr)")
     }
+
+    @Test("50 kills -9 of a worker adding, removing and querying at random: nothing acknowledged lost, nothing torn")
+    func fiftyKillsOfARandomWorkload() throws {
+        let seed = UInt64(Date().timeIntervalSince1970)  // a new workload each run; the seed is in any failure
+        let crashtest = CLI.binary.deletingLastPathComponent().appendingPathComponent("simdb-crashtest")
+        let result = try CLI.run(["--kills", "50", "--seed", "\(seed)"], executable: crashtest)
+        #expect(result.status == 0, "seed \(seed): \(result.stderr)")
+        #expect(result.stdout.hasPrefix("50 kills in "), "\(result.stdout)")
+        print("simdb-crashtest --kills 50 --seed \(seed): \(result.stdout)")
+    }
 }
