@@ -26,7 +26,7 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: ArgumentHelp(
-        "Only this action: add, query, verify, remove, list, info, index, import, export, check, audit, recover.", valueName: "action"))
+        "Only this action: add, query, verify, remove, list, info, index, import, export, check, backup, audit, recover.", valueName: "action"))
     var action: String?
 
     @Option(name: .long, help: ArgumentHelp("Only rows about this person.", valueName: "id"))

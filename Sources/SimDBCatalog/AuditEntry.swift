@@ -24,7 +24,7 @@ public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var id: Int64?
     /// When the operation started.
     public var time: Date
-    /// `add`, `query`, `verify`, `remove`, `list`, `info`, `index`, `import`, `export`, `check`,
+    /// `add`, `query`, `verify`, `remove`, `list`, `info`, `index`, `import`, `export`, `check`, `backup`,
     /// `audit`, `recover`.
     public var action: String
     /// Who ran it: the operating-system user.

@@ -28,6 +28,16 @@ extension LMDBEnvironment {
         return try body(LMDBTransaction(txn, environment: self, isReadOnly: true))
     }
 
+    /// Writes a compacted copy of the environment's data file to `destination` (which must not
+    /// exist): the last committed snapshot, free pages left out. Readers and writers go on
+    /// meanwhile; the copy sees none of the writes committed after it began.
+    /// - Throws: ``SimDBError`` `.storage` when LMDB or the file system fails.
+    public func copy(to destination: String) throws {
+        try read { _ in  // holds this process's gate: the map is not resized under the copy
+            try LMDBError.check(mdb_env_copy2(env, destination, UInt32(MDB_CP_COMPACT)), "mdb_env_copy2", path: destination)
+        }
+    }
+
     /// Runs `body` in a write transaction, committed when `body` returns and aborted when it throws.
     ///
     /// Writers are serialised: within the process by a lock, across processes by LMDB's writer

@@ -284,6 +284,16 @@ public final class VectorStore: @unchecked Sendable {
         }
     }
 
+    /// Writes a compacted copy of the store's file to `destination`, a new file made private to
+    /// its owner (see ``LMDBEnvironment/copy(to:)``; put it in a private directory: LMDB creates
+    /// it with the umask's permissions first).
+    public func copy(to destination: String) throws {
+        try environment.copy(to: destination)
+        guard chmod(destination, 0o600) == 0 else {
+            throw SimDBError(.storage, "\(destination): cannot make the copy private (\(String(cString: strerror(errno))))")
+        }
+    }
+
     /// Makes the newest commit the one readers see, after a writer died inside a commit.
     ///
     /// LMDB publishes a commit to readers in two steps, both under its writer mutex: it writes

@@ -35,5 +35,13 @@ struct CheckCommandTests {
         let repaired = try CLI.run(["check", "--repair"], store: store)
         #expect(repaired.status == 0 && repaired.stdout.contains("repaired: removed 1 people with no templates: ghost"))
         #expect(try CLI.run(["check"], store: store).status == 0)
+
+        // A backup is a store that checks clean; a second backup to the same place is refused.
+        let backup = try CLI.run(["backup", directory.path("backup"), "--json"], store: store)
+        #expect(backup.status == 0, "\(backup.stderr)")
+        #expect((try backup.json() as? [String: Any])?["templates"] as? Int == 6)
+        #expect(try CLI.run(["check"], store: directory.path("backup")).status == 0)
+        let again = try CLI.run(["backup", directory.path("backup")], store: store)
+        #expect(again.status == 2 && again.stderr.contains("already exists"))
     }
 }

@@ -60,3 +60,21 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Copies the catalog to `destination`, a new file private to its owner, with SQLite's online
+    /// backup: one consistent state, while readers and writers go on.
+    /// - Throws: ``SimDBError`` `.storage` when the file exists or cannot be written.
+    package func backup(to destination: String) throws {
+        let created = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard created >= 0 else {
+            throw SimDBError(.storage, "\(destination): cannot create the backup (\(String(cString: strerror(errno))))")
+        }
+        close(created)
+        do {
+            try pool.backup(to: DatabaseQueue(path: destination))
+        } catch {
+            throw Self.translate(error, path: destination)
+        }
+    }
+}
