@@ -13,7 +13,10 @@ extension Store {
         let clock = ContinuousClock()
         let start = clock.now
         let elapsed = { (clock.now - start).milliseconds }
-        var entry = AuditEntry(time: Date(), action: action, actor: actor, personId: personId)
+        // An id that is not a valid person id (too long, control characters) is refused, and the
+        // log records the refusal without it.
+        let recorded = personId.flatMap { (try? Validation.personId($0)) == nil ? nil : $0 }
+        var entry = AuditEntry(time: Date(), action: action, actor: actor, personId: recorded)
         do {
             let result = try body(&entry, elapsed)
             if !writesOwnAudit {

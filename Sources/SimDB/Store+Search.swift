@@ -84,6 +84,7 @@ extension Store {
     /// - Throws: ``SimDBError`` `.notFound` when `personId` is not enrolled, and as ``query(_:k:threshold:)``.
     public func verify(_ image: ImageSource, claimedId personId: String, threshold: Float? = nil) throws -> VerifyResult {
         try audited("verify", personId: personId) { entry, _ in
+            try Validation.personId(personId)
             let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
             let templateIds = try catalog.templates(of: personId).compactMap(\.id).map { UInt64($0) }

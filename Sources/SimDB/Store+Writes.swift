@@ -137,7 +137,8 @@ extension Store {
     @discardableResult
     public func remove(_ personId: String) throws -> RemoveResult {
         try audited("remove", personId: personId, writesOwnAudit: true) { entry, elapsed in
-            try exclusively {
+            try Validation.personId(personId)
+            return try exclusively {
                 guard let (intent, ids) = try catalog.beginRemove(personId: personId) else {
                     throw SimDBError(.notFound, "no person with id '\(personId)'")
                 }

@@ -105,4 +105,37 @@ struct BadInputTests {
         #expect(refused.map { $0["action"] as? String } == ["add", "remove"])
         #expect((refused.first?["detail"] as? String)?.contains("empty.png") == true)
     }
+
+    @Test("Hostile ids, names and metadata: refused with one line and nothing written, or stored verbatim and harmless")
+    func hostileTextIsRefusedOrStoredVerbatim() throws {
+        let long = String(repeating: "a", count: 10_000)
+        let tooMany = (0...64).flatMap { ["--meta", "k\($0)=v"] }
+        try expectRefused(["add", good, "--id", ""], status: 2, mentioning: "person id is empty")
+        try expectRefused(["add", good, "--id", long], status: 2, mentioning: "longer than 256 characters")
+        try expectRefused(["add", good, "--id", "bell\u{7}id"], status: 2, mentioning: "control characters")
+        try expectRefused(["add", good, "--id", "line\nbreak"], status: 2, mentioning: "control characters")
+        try expectRefused(["add", good, "--id", "x", "--name", "esc\u{1B}[2Jape"], status: 2, mentioning: "control characters")
+        try expectRefused(["add", good, "--id", "x", "--meta", "note=" + long], status: 2, mentioning: "longer than 4096")
+        try expectRefused(["add", good, "--id", "x"] + tooMany, status: 2, mentioning: "more than 64 metadata entries")
+        try expectRefused(["remove", "--id", long], status: 2, mentioning: "longer than 256 characters")
+        try expectRefused(["verify", good, "--id", long], status: 2, mentioning: "longer than 256 characters")
+        // The refusals are audited without the hostile ids.
+        let audit = try #require(try CLI.run(["audit", "--json"], store: store).json() as? [[String: Any]])
+        #expect(audit.filter { $0["status"] as? String == "refused" }.count >= 9)
+        #expect(audit.allSatisfy { (($0["person_id"] as? String)?.count ?? 0) <= 256 && ($0["person_id"] as? String)?.contains("\u{7}") != true })
+
+        // SQL, paths and JSON are just text: parameterised statements store them as given.
+        let hostile = ["'; DROP TABLE people; --", "../../etc/passwd", "Robert\"); DELETE FROM templates;--", "ünïcødé 人"]
+        for id in hostile {
+            let added = try CLI.run(["add", good, "--id", id, "--meta", "json={\"a\": [1, {\"b\": null}]}"], store: store)
+            #expect(added.status == 0, "\(id): \(added.stderr)")
+        }
+        let listed = try #require(try CLI.run(["list", "--json"], store: store).json() as? [[String: Any]])
+        #expect(Set(listed.compactMap { $0["id"] as? String }) == Set(["p0", "p1"] + hostile))
+        #expect(listed.allSatisfy { ($0["metadata"] as? [String: String])?["json"].map { $0 == "{\"a\": [1, {\"b\": null}]}" } ?? true })
+        #expect(try CLI.run(["check"], store: store).status == 0)
+        for id in hostile { #expect(try CLI.run(["remove", "--id", id], store: store).status == 0) }
+        let after = try CLI.run(["check", "--json"], store: store).json() as? [String: Any]
+        #expect(after?["consistent"] as? Bool == true && after?["people"] as? Int == 2)
+    }
 }
