@@ -79,17 +79,26 @@ static inline __m256 widen8(const uint8_t *code) {
     return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)code)));
 }
 
+// Four accumulators: the exact scan's column kernel runs this once per stored vector.
 __attribute__((target("avx2,fma")))
 static float sq8_squared_l2_avx2(const float *q, const float *step, const uint8_t *code, size_t n) {
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
     size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
+    for (; i + 32 <= n; i += 32) {
         __m256 d0 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i), widen8(code + i), _mm256_loadu_ps(q + i));
         __m256 d1 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 8), widen8(code + i + 8), _mm256_loadu_ps(q + i + 8));
-        acc0 = _mm256_fmadd_ps(d0, d0, acc0);
-        acc1 = _mm256_fmadd_ps(d1, d1, acc1);
+        __m256 d2 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 16), widen8(code + i + 16), _mm256_loadu_ps(q + i + 16));
+        __m256 d3 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 24), widen8(code + i + 24), _mm256_loadu_ps(q + i + 24));
+        a0 = _mm256_fmadd_ps(d0, d0, a0);
+        a1 = _mm256_fmadd_ps(d1, d1, a1);
+        a2 = _mm256_fmadd_ps(d2, d2, a2);
+        a3 = _mm256_fmadd_ps(d3, d3, a3);
     }
-    float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
+    for (; i + 8 <= n; i += 8) {
+        __m256 d = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i), widen8(code + i), _mm256_loadu_ps(q + i));
+        a0 = _mm256_fmadd_ps(d, d, a0);
+    }
+    float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; i < n; i++) {
         float d = q[i] - step[i] * (float)code[i];
         sum += d * d;
@@ -155,35 +164,13 @@ float simdb_sq8_dot(const float *w, const uint8_t *code, size_t n, int avx2) {
 // it, to mark it for an exact check, or to score its code.
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
-static inline float sq8_squared_l2_4(const float *q, const float *step, const uint8_t *code, size_t n) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m256 d0 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i), widen8(code + i), _mm256_loadu_ps(q + i));
-        __m256 d1 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 8), widen8(code + i + 8), _mm256_loadu_ps(q + i + 8));
-        __m256 d2 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 16), widen8(code + i + 16), _mm256_loadu_ps(q + i + 16));
-        __m256 d3 = _mm256_fnmadd_ps(_mm256_loadu_ps(step + i + 24), widen8(code + i + 24), _mm256_loadu_ps(q + i + 24));
-        a0 = _mm256_fmadd_ps(d0, d0, a0);
-        a1 = _mm256_fmadd_ps(d1, d1, a1);
-        a2 = _mm256_fmadd_ps(d2, d2, a2);
-        a3 = _mm256_fmadd_ps(d3, d3, a3);
-    }
-    float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; i++) {
-        float d = q[i] - step[i] * (float)code[i];
-        sum += d * d;
-    }
-    return sum;
-}
-
-__attribute__((target("avx2,fma")))
 static void sq8_column_avx2(const simdb_sq8_column_scan *scan, const uint8_t *states, const uint8_t *codes,
                             size_t count, float *out) {
     const size_t n = scan->dimension;
     for (size_t r = 0; r < count; r++) {
         const uint8_t *code = codes + r * n;
         switch (states[r]) {
-        case 1: out[r] = scan->dot ? sq8_dot_avx2(scan->query, code, n) : sq8_squared_l2_4(scan->query, scan->step, code, n); break;
+        case 1: out[r] = scan->dot ? sq8_dot_avx2(scan->query, code, n) : sq8_squared_l2_avx2(scan->query, scan->step, code, n); break;
         case 0: out[r] = scan->absent; break;
         default: out[r] = scan->check; break;
         }

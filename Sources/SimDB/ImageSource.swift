@@ -59,13 +59,6 @@ extension ImageSource {
 
     /// Lowercase hex SHA-256 of `bytes`.
     static func sha256(_ bytes: some DataProtocol) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        SHA256.hash(data: bytes).lowercaseHex
     }
 }

@@ -2,8 +2,8 @@ import Foundation
 import SimDBCatalog
 import SimDBCore
 
-/// What ``Store/backup(to:)`` wrote.
-public struct BackupResult: Sendable, Equatable {
+/// What ``Store/backup(to:)`` wrote (also `simdb backup --json`).
+public struct BackupResult: Sendable, Equatable, Encodable {
     /// The backup's directory: a store of its own.
     public var path: String
     /// People and templates in it.

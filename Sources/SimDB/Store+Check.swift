@@ -46,6 +46,7 @@ extension Store {
     public func check(repair: Bool = false, limit: Int = 20) throws -> StoreCheck {
         try audited("check") { entry, _ in
             let result = try exclusively {
+                try vectors.publishLatestCommit()  // counts must include a commit a dead writer did not publish
                 var repairs: [String] = []
                 if repair { repairs = try repairInconsistencies(limit: limit) }
                 var result = try inspect(limit: limit)
@@ -65,15 +66,12 @@ extension Store {
             problems += lines.prefix(limit)
             if lines.count > limit { problems.append("… and \(lines.count - limit) more like it") }
         }
-        let catalogSide = try catalog.inventory()
-        let (vectorIDs, nonFinite) = try vectorInventory()
-        report(vectorIDs.subtracting(catalogSide.committed.keys).sorted().map { "vector \($0) has no template in the catalog" })
-        report(catalogSide.committed.filter { !vectorIDs.contains($0.key) }.sorted { $0.key < $1.key }.map {
-            "template \($0.key) of \($0.value.person) (\($0.value.sourceFile)) has no vector"
-        })
-        report(catalogSide.stranded.sorted { $0.key < $1.key }.map { "template \($0.key) is stranded in state '\($0.value)' with no intent" })
-        report(catalogSide.emptyPeople.map { "person \($0) has no templates" })
-        report(nonFinite.map { "vector \($0) has a component that is not a finite number" })
+        let found = try mismatches()
+        report(found.orphans.map { "vector \($0) has no template in the catalog" })
+        report(found.lost.map { "template \($0.id) of \($0.person) (\($0.sourceFile)) has no vector" })
+        report(found.catalog.stranded.sorted { $0.key < $1.key }.map { "template \($0.key) is stranded in state '\($0.value)' with no intent" })
+        report(found.catalog.emptyPeople.map { "person \($0) has no templates" })
+        report(found.nonFinite.map { "vector \($0) has a component that is not a finite number" })
         let header = try VectorStore.readHeader(path: vectors.path)
         if header?.encoderIdentifier != info.encoder || header?.dimension != info.dimension {
             problems.append("the catalog records \(info.encoder) (\(info.dimension)-d) but the vector file "
@@ -84,15 +82,28 @@ extension Store {
         let status = try index.status()
         let audit = try catalog.verifyAudit(limit: limit)
         problems += audit.problems
-        return StoreCheck(templates: catalogSide.committed.count, vectors: vectorIDs.count,
-                          indexEntries: status.graphNodes ?? status.count, people: catalogSide.people,
+        return StoreCheck(templates: found.catalog.committed.count, vectors: found.vectors,
+                          indexEntries: status.graphNodes ?? status.count, people: found.catalog.people,
                           encoder: info.encoder, dimension: info.dimension, auditRows: audit.rows,
                           auditIntact: audit.intact, problems: problems, repairs: [])
     }
 
-    /// Every vector id, and the ids of vectors with a NaN or infinite component.
-    private func vectorInventory() throws -> (ids: Set<UInt64>, nonFinite: [UInt64]) {
-        try vectors.read { reader in
+    /// Where the catalog and the vectors disagree, read under the writer lock.
+    private struct Mismatches {
+        var catalog: CatalogInventory
+        /// Vectors stored.
+        var vectors: Int
+        /// Vectors with no committed template, by id.
+        var orphans: [UInt64]
+        /// Committed templates with no vector, by id.
+        var lost: [(id: UInt64, person: String, sourceFile: String)]
+        /// Vectors with a NaN or infinite component.
+        var nonFinite: [UInt64]
+    }
+
+    private func mismatches() throws -> Mismatches {
+        let catalogSide = try catalog.inventory()
+        let (ids, nonFinite) = try vectors.read { reader in
             var ids = Set<UInt64>(), nonFinite: [UInt64] = []
             ids.reserveCapacity(try reader.count())
             try reader.forEachVector { id, vector in
@@ -101,29 +112,30 @@ extension Store {
             }
             return (ids, nonFinite)
         }
+        let lost = catalogSide.committed.filter { !ids.contains($0.key) }.sorted { $0.key < $1.key }
+        return Mismatches(catalog: catalogSide, vectors: ids.count,
+                          orphans: ids.subtracting(catalogSide.committed.keys).sorted(),
+                          lost: lost.map { ($0.key, $0.value.person, $0.value.sourceFile) }, nonFinite: nonFinite)
     }
 
     /// The repairs that need no guess; returns what was done.
     private func repairInconsistencies(limit: Int) throws -> [String] {
         var repairs: [String] = []
-        let catalogSide = try catalog.inventory()
-        let (vectorIDs, _) = try vectorInventory()
-        let orphans = vectorIDs.subtracting(catalogSide.committed.keys).sorted()
+        let found = try mismatches()
+        let (orphans, lost, catalogSide) = (found.orphans, found.lost, found.catalog)
         if !orphans.isEmpty {
             try index.remove(ids: orphans)
             repairs.append("removed \(orphans.count) vectors with no template: "
                 + orphans.prefix(limit).map(String.init).joined(separator: ", ") + (orphans.count > limit ? ", …" : ""))
         }
-        let lost = catalogSide.committed.filter { !vectorIDs.contains($0.key) }.sorted { $0.key < $1.key }
         let stranded = catalogSide.stranded.keys.sorted()
         if !lost.isEmpty || !stranded.isEmpty || !catalogSide.emptyPeople.isEmpty {
-            var entry = AuditEntry(time: Date(), action: "check", actor: actor, status: .recovered,
+            let entry = AuditEntry(time: Date(), action: "check", actor: actor, status: .recovered,
                                    detail: "repair: \(lost.count) templates without vectors, \(stranded.count) stranded, "
                                        + "\(catalogSide.emptyPeople.count) empty people removed")
-            entry.durationMs = 0
-            try catalog.deleteTemplates(lost.map(\.key) + stranded, audit: entry)
-            for (id, template) in lost.prefix(limit) {
-                repairs.append("removed template \(id) of \(template.person), whose vector was lost: enrol \(template.sourceFile) again")
+            try catalog.deleteTemplates(lost.map(\.id) + stranded, audit: entry)
+            for template in lost.prefix(limit) {
+                repairs.append("removed template \(template.id) of \(template.person), whose vector was lost: enrol \(template.sourceFile) again")
             }
             if lost.count > limit { repairs.append("… and \(lost.count - limit) more templates whose vectors were lost") }
             if !stranded.isEmpty { repairs.append("removed \(stranded.count) stranded template rows") }

@@ -165,7 +165,6 @@ extension Store {
     /// Runs a write holding the writer lock, after finishing whatever a dead writer left.
     func exclusively<T>(_ body: () throws -> T) throws -> T {
         try writerLock.withLock {
-            try vectors.publishLatestCommit()  // a writer that died mid-commit may hide its last one from reads
             if try catalog.hasIncompleteIntents() { try recover() }
             return try body()
         }
@@ -176,6 +175,7 @@ extension Store {
     /// An add whose vectors all reached LMDB is completed; any other add is undone; a remove is
     /// always completed. Each appends a `recovered` audit row. Idempotent.
     func recover() throws {
+        try vectors.publishLatestCommit()  // a writer that died mid-commit may hide its last one from reads
         for (intent, ids) in try catalog.incompleteIntents() {
             guard let intentId = intent.id else { continue }
             let vectorIds = ids.map { UInt64($0) }

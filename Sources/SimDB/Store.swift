@@ -142,10 +142,7 @@ public final class Store: Sendable {
         // Finish what a dead writer left; if a writer holds the lock it is alive and owns the
         // intents, so readers do not wait for it (every write recovers first anyway).
         if try catalog.hasIncompleteIntents() {
-            _ = try writerLock.withLockIfAvailable {
-                try vectors.publishLatestCommit()
-                try recover()
-            }
+            _ = try writerLock.withLockIfAvailable { try recover() }
         }
     }
 

@@ -29,17 +29,9 @@ struct BackupCommand: ParsableCommand {
     func run() throws {
         let result = try storeOptions.open(create: false).backup(to: directory)
         if output.json {
-            try JSONOutput.print(Report(path: result.path, people: result.people, templates: result.templates, bytes: result.bytes))
+            try JSONOutput.print(result)
         } else {
             print("backed up \(result.people) people, \(result.templates) templates (\(result.bytes) bytes) to \(result.path)")
         }
-    }
-
-    /// `simdb backup --json`.
-    struct Report: Encodable {
-        var path: String
-        var people: Int
-        var templates: Int
-        var bytes: Int
     }
 }

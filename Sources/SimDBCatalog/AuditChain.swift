@@ -33,7 +33,7 @@ package enum AuditChain {
               let row = try Row.fetchOne(db, sql: selectRow + " FROM audit_log WHERE id = ?", arguments: [id]) else {
             throw SimDBError(.internal, "the audit row just written cannot be read back")
         }
-        let hash = hexString(digest(row, previous: try previous.map(bytes(hex:)) ?? genesis))
+        let hash = digest(row, previous: try previous.map(bytes(hex:)) ?? genesis).lowercaseHex
         try db.execute(sql: "UPDATE audit_log SET hash = ? WHERE id = ?", arguments: [hash, id])
         entry.hash = hash
     }
@@ -49,7 +49,7 @@ package enum AuditChain {
                 continue
             }
             let hash = digest(row, previous: previous)
-            updates.append((row["id"], hexString(hash)))
+            updates.append((row["id"], hash.lowercaseHex))
             previous = hash
         }
         for (id, hash) in updates {
@@ -74,7 +74,7 @@ package enum AuditChain {
             }
             let stored: String? = row["hash"]
             let expected = digest(row, previous: previous)
-            if stored != hexString(expected) {
+            if stored != expected.lowercaseHex {
                 report(stored == nil ? "audit row \(id) has no hash"
                                      : "audit row \(id) does not match its hash: it was edited, or rows before it were removed or reordered")
             }
@@ -87,7 +87,7 @@ package enum AuditChain {
             report(issued == lastID + 1 ? "audit row \(issued) is missing (the newest)"
                                         : "audit rows \(lastID + 1)…\(issued) are missing (the newest)")
         }
-        return AuditVerification(rows: count, head: count == 0 ? nil : hexString(previous), problems: problems)
+        return AuditVerification(rows: count, head: count == 0 ? nil : previous.lowercaseHex, problems: problems)
     }
 
     private static var selectRow: String {
@@ -121,17 +121,6 @@ package enum AuditChain {
             }
         }
         return Array(hasher.finalize())
-    }
-
-    static func hexString(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: text, as: UTF8.self)
     }
 
     static func bytes(hex: String) throws -> [UInt8] {

@@ -305,13 +305,9 @@ public final class VectorStore: @unchecked Sendable {
     /// `simdb check` call it first: a recovery that read the older snapshot would undo an add
     /// whose vectors are in fact stored (found by `simdb-crashtest`: the first person of a group
     /// add undone, the others completed). Cheap: no page is written, nothing is synced.
-    /// - Returns: whether reads saw an older commit before.
     /// - Throws: ``SimDBError`` from the storage.
-    @discardableResult
-    public func publishLatestCommit() throws -> Bool {
-        let before = try environment.read { $0.id }
+    public func publishLatestCommit() throws {
         try environment.write { _ in }
-        return try environment.read { $0.id } != before
     }
 
     /// The segment tables of the snapshot `txn` reads, reused while no write has committed and

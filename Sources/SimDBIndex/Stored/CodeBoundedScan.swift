@@ -40,23 +40,12 @@ struct CodeBoundedScan {
     }
 
     private func run<Metric: DistanceMetric>(_ metric: Metric, bound: CodeBound) -> [Neighbor] {
-        let segments = storage.columnSegmentCount
-        let parts = max(1, min(threads, segments))
-        if parts == 1 { return scan(metric, bound, segments: 0..<segments) }
-        let partials = UnsafeSendableBox([[Neighbor]](repeating: [], count: parts))
-        let work = UnsafeSendableBox((self, bound))
-        DispatchQueueConcurrency.perform(parts) { part in
-            let (scan, bound) = work.value
-            let hits = scan.scan(metric, bound, segments: segments * part / parts ..< segments * (part + 1) / parts)
-            partials.withLock { $0[part] = hits }
-        }
-        var top = TopK(k: k, direction: metric.direction)
-        for hit in partials.withLock({ $0 }).joined() { top.offer(hit) }
-        return top.sorted()
+        DispatchQueueConcurrency.topK(segments: storage.columnSegmentCount, threads: threads, k: k,
+                                      direction: metric.direction) { scan(metric, bound, segments: $0) }
     }
 
     private func scan<Metric: DistanceMetric>(_ metric: Metric, _ bound: CodeBound, segments: Range<Int>) -> [Neighbor] {
-        let slots = storage.rowGeometry.columnSlots
+        let slots = storage.geometry.columnSlots
         let values = UnsafeMutablePointer<Float>.allocate(capacity: max(1, segments.count) * slots)
         defer { values.deallocate() }
         let present = scoreCodes(bound, segments: segments, into: values)
@@ -69,21 +58,23 @@ struct CodeBoundedScan {
                 guard isIncluded?(id) ?? true else { return }
                 top.offer(id: id, distance: distance)
             }
-            // The slots with the k best codes first, so that the bound is tight from the start.
+            // The slots with the k best codes first, so that the bound is tight from the start;
+            // each is then marked NaN, which no limit admits again.
             var seeds = TopK(k: k, direction: .smallerIsCloser)
-            for (first, count, offset) in present {
-                for index in 0..<count where seeds.mightKeep(values[offset + index]) {
-                    seeds.offer(id: UInt64(first) + UInt64(index), distance: values[offset + index])
+            for (_, count, offset) in present {
+                for position in offset..<offset + count where seeds.mightKeep(values[position]) {
+                    seeds.offer(id: UInt64(position), distance: values[position])
                 }
             }
-            let seeded = seeds.sorted().map { HNSWNode($0.id) }
-            seeded.forEach(offer)
+            for seed in seeds.sorted() {
+                let position = Int(seed.id)
+                offer(HNSWNode((segments.lowerBound + position / slots) * slots + position % slots))
+                values[position] = .nan
+            }
             var limit = top.worst.map(bound.limit) ?? .infinity
             for (first, count, offset) in present {
                 for index in 0..<count where values[offset + index] <= limit {
-                    let node = first + HNSWNode(index)
-                    guard !seeded.contains(node) else { continue }
-                    offer(node)
+                    offer(first + HNSWNode(index))
                     if let worst = top.worst { limit = bound.limit(worst: worst) }
                 }
             }
@@ -97,7 +88,7 @@ struct CodeBoundedScan {
     /// - Returns: the segments that exist: first node, slots below the slot limit, offset in `values`.
     private func scoreCodes(_ bound: CodeBound, segments: Range<Int>,
                             into values: UnsafeMutablePointer<Float>) -> [(HNSWNode, Int, Int)] {
-        let slots = storage.rowGeometry.columnSlots
+        let slots = storage.geometry.columnSlots
         let avx2: Int32 = VectorKernels.hasAVX2 ? 1 : 0
         var present: [(HNSWNode, Int, Int)] = []
         present.reserveCapacity(segments.count)
@@ -171,4 +162,3 @@ private struct CodeBound {
         return reach * reach * (1 + epsilon)
     }
 }
-

@@ -51,6 +51,9 @@ struct IndexRecord: Codable, Equatable {
     /// (``CodeBoundedScan``); `nil` (no) for graphs built before simdb kept one.
     var codeColumn: Bool?
 
+    /// Whether the graph keeps codes in a column (it has codes, and its record says so).
+    var keepsCodeColumn: Bool { quantizer != nil && codeColumn == true }
+
     static func decode(_ bytes: [UInt8], path: String) throws -> IndexRecord {
         let record: IndexRecord
         do {

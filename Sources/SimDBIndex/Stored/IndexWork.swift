@@ -123,20 +123,8 @@ struct ExactSearch: MetricGenericWork {
     let isIncluded: ((UInt64) -> Bool)?
 
     func run<Metric: DistanceMetric>(_ metric: Metric) throws -> [Neighbor] {
-        let segments = reader.layout.segmentCount(forSlots: reader.slotLimit)
-        let parts = max(1, min(threads, segments))
-        if parts == 1 {
-            return scan(metric, segments: 0..<segments)
-        }
-        let partials = UnsafeSendableBox([[Neighbor]](repeating: [], count: parts))
-        let work = UnsafeSendableBox(self)
-        DispatchQueueConcurrency.perform(parts) { part in
-            let hits = work.value.scan(metric, segments: segments * part / parts ..< segments * (part + 1) / parts)
-            partials.withLock { $0[part] = hits }
-        }
-        var top = TopK(k: k, direction: metric.direction)
-        for hit in partials.withLock({ $0 }).joined() { top.offer(hit) }
-        return top.sorted()
+        DispatchQueueConcurrency.topK(segments: reader.layout.segmentCount(forSlots: reader.slotLimit), threads: threads,
+                                      k: k, direction: metric.direction) { scan(metric, segments: $0) }
     }
 
     func scan<Metric: DistanceMetric>(_ metric: Metric, segments: Range<Int>) -> [Neighbor] {

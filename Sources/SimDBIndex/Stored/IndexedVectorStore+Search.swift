@@ -54,7 +54,7 @@ extension IndexedVectorStore {
                 }
                 return (hits, .hnsw)
             }
-            if let quantizer = record.quantizer, record.codeColumn == true, isComplete(record, slotLimit: reader.slotLimit),
+            if let quantizer = record.quantizer, record.keepsCodeColumn, isComplete(record, slotLimit: reader.slotLimit),
                CodeBoundedScan.supports(metric) {
                 let storage = StoredHNSWStorage(reader, record: record)
                 let hits = CodeBoundedScan(storage: storage, quantizer: quantizer, query: query, k: k,

@@ -67,7 +67,7 @@ public final class IndexedVectorStore: Sendable {
                                freeSlots: try reader.freeSlotCount(),
                                graphComplete: isComplete(record, slotLimit: reader.slotLimit),
                                graphNodes: graph?.nodes, codes: record.quantizer != nil,
-                               codeColumn: record.quantizer != nil && record.codeColumn == true,
+                               codeColumn: record.keepsCodeColumn,
                                nodesOutsideCodeRange: graph?.outsideCodeRange ?? 0, metric: record.metric)
         }
     }

@@ -34,7 +34,8 @@ final class StoredHNSWStorage: HNSWGraphStorage {
     private(set) var entryPointChanged = false
 
     private let layout: SegmentLayout
-    private let geometry: GraphGeometry
+    /// Row and column sizes.
+    let geometry: GraphGeometry
     private let source: any SegmentedVectors
     /// The writer, when the graph was opened for changes.
     private let writer: VectorWriter?
@@ -74,7 +75,7 @@ final class StoredHNSWStorage: HNSWGraphStorage {
     /// The graph an index record describes, over `source`.
     convenience init(_ source: any SegmentedVectors, record: IndexRecord) {
         self.init(source, parameters: record.settings.hnsw, entryPoint: record.entryPoint, quantizer: record.quantizer,
-                  keepsColumn: record.codeColumn == true)
+                  keepsColumn: record.keepsCodeColumn)
     }
 
     deinit { upperRow.deallocate() }
@@ -155,9 +156,6 @@ final class StoredHNSWStorage: HNSWGraphStorage {
         let clamped = row.load(fromByteOffset: 4, as: UInt32.self) & Self.outsideCodeRange != 0
         return (UnsafePointer((row + geometry.codeOffset).assumingMemoryBound(to: UInt8.self)), clamped)
     }
-
-    /// The row layout: where codes sit, how many rows a segment holds.
-    var rowGeometry: GraphGeometry { geometry }
 
     /// Column segments that hold slots below the slot limit.
     var columnSegmentCount: Int {
