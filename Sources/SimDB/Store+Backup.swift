@@ -29,27 +29,19 @@ extension Store {
             guard !FileManager.default.fileExists(atPath: target.path) else {
                 throw SimDBError(.invalidArgument, "\(directory): already exists; a backup goes to a new directory")
             }
-            let staging = target.deletingLastPathComponent()
-                .appendingPathComponent(".\(target.lastPathComponent).partial-\(UUID().uuidString)")
-            do {
-                try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false,
-                                                        attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw SimDBError(.storage, "\(directory): cannot create the backup (\(error.localizedDescription))")
-            }
-            defer { try? FileManager.default.removeItem(at: staging) }
+            let staged = try StagedDirectory(target: target)
             let counts = try exclusively {
-                try catalog.backup(to: staging.appendingPathComponent(Self.catalogFileName).path)
-                try vectors.copy(to: staging.appendingPathComponent(Self.vectorsFileName).path)
+                try catalog.backup(to: staged.file(Self.catalogFileName))
+                try vectors.copy(to: staged.file(Self.vectorsFileName))
                 return try catalog.counts()
             }
             var bytes = 0
             for name in [Self.catalogFileName, Self.vectorsFileName] {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: staging.appendingPathComponent(name).path)
+                let attributes = try? FileManager.default.attributesOfItem(atPath: staged.file(name))
                 bytes += (attributes?[.size] as? Int) ?? 0
             }
-            guard rename(staging.path, target.path) == 0 else {
-                throw SimDBError(.storage, "\(directory): cannot move the backup into place (\(String(cString: strerror(errno))))")
+            guard try staged.publish(replacingEmptyDirectory: false) else {
+                throw SimDBError(.invalidArgument, "\(directory): already exists; a backup goes to a new directory")
             }
             entry.detail = "\(counts.people) people, \(counts.templates) templates to \(directory)"
             return BackupResult(path: target.path, people: counts.people, templates: counts.templates, bytes: bytes)

@@ -31,6 +31,8 @@ public final class Store: Sendable {
     public static let vectorsFileName = "vectors.mdb"
     /// The writer lock file.
     public static let lockFileName = "writer.lock"
+    /// The lock file every open store shares and compaction takes alone.
+    public static let accessLockFileName = "access.lock"
 
     /// How to open a store.
     public struct Options: Sendable {
@@ -82,6 +84,8 @@ public final class Store: Sendable {
     /// The vectors with their index: every vector write goes through it.
     let index: IndexedVectorStore
     let writerLock: WriterLock
+    /// Held shared while the store is open (`nil` inside ``compact(path:options:)``, which holds it alone).
+    let access: AccessLock?
     let logger: Logger
 
     /// Opens the store at `path`, creating it if needed, and finishes any write a crash interrupted.
@@ -92,20 +96,29 @@ public final class Store: Sendable {
     ///   a store; `.encoderMismatch` when `options` name another encoder or metric than the store's;
     ///   `.notFound` for an unknown plugin; `.corruptStore`, `.incompatibleStore` or `.storage` when
     ///   the files are damaged, too new or unreadable.
-    public init(path: String, options: Options = Options()) throws {
+    public convenience init(path: String, options: Options = Options()) throws {
+        try self.init(path: path, options: options, sharedAccess: true)
+    }
+
+    /// Opens the store; `sharedAccess` false when the caller holds the access lock exclusively.
+    init(path: String, options: Options, sharedAccess: Bool) throws {
         self.path = path
         BuiltinPlugins.install(into: options.registry)
-        try Self.prepareDirectory(path, create: options.create)
-        catalog = try Catalog(path: Self.file(path, Self.catalogFileName))
         let requested = try options.encoder.map { try BuiltinPlugins.makeEncoder($0, registry: options.registry) }
-        if let existing = try catalog.storeInfo() {
-            info = existing
-        } else {
+        if try Self.needsCreation(path, create: options.create) {
             let encoder = try requested ?? options.registry.makeEncoder(Self.defaultEncoder)
             let metric = try options.registry.metric(options.metric ?? encoder.preferredMetric)
-            info = try catalog.initialize(StoreInfo(encoder: encoder.identifier, dimension: encoder.dimension,
-                                                    metric: metric.identifier))
+            try Self.create(path, info: StoreInfo(encoder: encoder.identifier, dimension: encoder.dimension,
+                                                  metric: metric.identifier))
         }
+        // Waits while a compaction replaces the files.
+        access = sharedAccess ? try AccessLock(path: Self.file(path, Self.accessLockFileName), exclusive: false) : nil
+        catalog = try Catalog(path: Self.file(path, Self.catalogFileName))
+        // A store is published whole with its record, so a catalog without one was damaged.
+        guard let existing = try catalog.storeInfo() else {
+            throw SimDBError(.corruptStore, "\(catalog.path): damaged catalog (its store record is missing); restore the store from a backup")
+        }
+        info = existing
         if let requested, requested.identifier != info.encoder {
             throw SimDBError(.encoderMismatch,
                 "\(path): store uses encoder \(info.encoder) (\(info.dimension)-d); refusing \(requested.identifier) (\(requested.dimension)-d)")
@@ -128,7 +141,7 @@ public final class Store: Sendable {
         let metric = try options.registry.metric(info.metric)
         self.metric = metric
         let vectorsPath = Self.file(path, Self.vectorsFileName)
-        // A store killed while being created may lack its vector file; one with templates may not.
+        // Stores created before creation was atomic may lack a vector file; one with templates may not.
         if try VectorStore.readHeader(path: vectorsPath) == nil, try catalog.templateRowCount() > 0 {
             throw SimDBError(.corruptStore,
                 "\(vectorsPath): missing or empty, but the catalog lists templates; restore the store from a backup")
@@ -153,33 +166,35 @@ public final class Store: Sendable {
         URL(fileURLWithPath: directory).appendingPathComponent(name).path
     }
 
-    private static func prepareDirectory(_ path: String, create: Bool) throws {
+    /// Whether `path` holds no store yet and one should be created; throws when it holds
+    /// something else, or nothing and `create` is false.
+    private static func needsCreation(_ path: String, create: Bool) throws -> Bool {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw SimDBError(.invalidArgument, "\(path): exists and is not a directory, so it cannot be a store")
             }
-            let hasCatalog = manager.fileExists(atPath: file(path, catalogFileName))
+            if manager.fileExists(atPath: file(path, catalogFileName)) { return false }
             let contents = (try? manager.contentsOfDirectory(atPath: path)) ?? []
-            if !hasCatalog && !contents.isEmpty {
+            if !contents.isEmpty {
                 throw SimDBError(.invalidArgument, "\(path): directory is not empty and holds no simdb store")
             }
-            if !hasCatalog && !create {
-                throw SimDBError(.notFound, "\(path): no simdb store here")
-            }
-        } else {
-            guard create else { throw SimDBError(.notFound, "\(path): no simdb store here") }
-            do {
-                try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw SimDBError(.storage, "\(path): cannot create the store directory (\(error.localizedDescription))")
-            }
-            // Private to its owner, as are the files created in it (0600).
-            guard chmod(path, 0o700) == 0 else {
-                throw SimDBError(.storage, "\(path): cannot make the store directory private (\(String(cString: strerror(errno))))")
-            }
         }
+        guard create else { throw SimDBError(.notFound, "\(path): no simdb store here") }
+        return true
+    }
+
+    /// Creates a store at `path` (absent, or an empty directory) atomically: its catalog with
+    /// `info` and its vector file are built in a private directory beside it, flushed, and renamed
+    /// into place, so a crash leaves either no store or a whole one. When another process
+    /// creates one there first, that one stays and is opened instead.
+    private static func create(_ path: String, info: StoreInfo) throws {
+        let staged = try StagedDirectory(target: URL(fileURLWithPath: path))
+        _ = try Catalog(path: staged.file(catalogFileName)).initialize(info)
+        _ = try VectorStore(path: staged.file(vectorsFileName), dimension: info.dimension,
+                            encoderIdentifier: info.encoder)
+        _ = try staged.publish(replacingEmptyDirectory: true)
     }
 
     /// The operating-system user: the account name of the effective user id, else `$USER`,

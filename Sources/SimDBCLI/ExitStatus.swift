@@ -36,6 +36,12 @@ enum ExitStatus: Int32, CaseIterable {
 extension SimDBCommand {
     /// Parses the command line, runs the command, prints one line on failure and exits.
     static func runAndExit() -> Never {
+        if let position = argumentNotUTF8() {
+            let shown = String(decoding: UnsafeRawBufferPointer(start: CommandLine.unsafeArgv[position],
+                count: strlen(CommandLine.unsafeArgv[position]!)), as: UTF8.self)
+            fail("argument \(position) ('\(shown)') is not valid UTF-8; ids, names, metadata and paths must be",
+                 status: .usage)
+        }
         do {
             var command = try parseAsRoot(StoreOptions.hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             try command.run()
@@ -57,8 +63,20 @@ extension SimDBCommand {
         }
     }
 
+    /// The position of the first argument that is not valid UTF-8: Swift would read it with
+    /// replacement characters, silently naming another file or id.
+    private static func argumentNotUTF8() -> Int? {
+        (1..<Int(CommandLine.argc)).first { position in
+            CommandLine.unsafeArgv[position].map { String(validatingCString: $0) == nil } ?? false
+        }
+    }
+
+    /// Writes `simdb: error: MESSAGE` as one line (line breaks become spaces, other control
+    /// characters `\xNN`, so a hostile file name cannot drive the terminal) and exits.
     static func fail(_ message: String, status: ExitStatus) -> Never {
-        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars
+            .map { $0.properties.generalCategory == .control ? String(format: "\\x%02X", $0.value) : String($0) }
+            .joined()
         FileHandle.standardError.write(Data("simdb: error: \(line)\n".utf8))
         Foundation.exit(status.rawValue)
     }

@@ -62,6 +62,20 @@ extension Catalog {
 }
 
 extension Catalog {
+    /// Rewrites the file without its free pages (`VACUUM`), so rows deleted earlier are gone from
+    /// disk, and empties the write-ahead log, which may hold older copies of pages. Needs no
+    /// other connection to the file.
+    package func vacuum() throws {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                try db.checkpoint(.truncate)
+            }
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
     /// Copies the catalog to `destination`, a new file private to its owner, with SQLite's online
     /// backup: one consistent state, while readers and writers go on.
     /// - Throws: ``SimDBError`` `.storage` when the file exists or cannot be written.

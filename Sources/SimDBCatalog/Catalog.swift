@@ -30,12 +30,14 @@ package final class Catalog: Sendable {
         if created >= 0 { close(created) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        // Every commit reaches the disk before it returns (in WAL mode the default, NORMAL, may
-        // lose the last commits on power loss): an acknowledged write survives a power cut too.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         configuration.label = "simdb.catalog"
         do {
+            try Self.checkHeader(path)
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Every commit reaches the disk before it returns: in WAL mode NORMAL, which GRDB sets
+            // on its writer after any prepareDatabase hook, may lose the last commits on power
+            // loss. The pool's one writer connection keeps this for its life.
+            try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try pool.write { db in
                 let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
                 let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
@@ -47,6 +49,7 @@ package final class Catalog: Sendable {
             }
             try Self.checkFormat(pool, path: path)
             try Self.migrator.migrate(pool)
+            try Self.checkTables(pool, path: path)
         } catch let error as SimDBError {
             throw error
         } catch {
@@ -87,6 +90,9 @@ package final class Catalog: Sendable {
             switch error.resultCode {
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return SimDBError(.corruptStore, "\(path): damaged catalog (\(text))")
+            case .SQLITE_ERROR where text.hasPrefix("no such table") || text.hasPrefix("no such column"):
+                // The migrations built every table and column: one missing was removed by hand.
+                return SimDBError(.corruptStore, "\(path): damaged catalog (\(text))")
             default:
                 return SimDBError(.storage, "\(path): SQLite error (\(text))")
             }
@@ -94,10 +100,42 @@ package final class Catalog: Sendable {
         return SimDBError(.storage, "\(path): \(error)")
     }
 
+    /// Refuses, before SQLite or GRDB touch it, a file that is not a SQLite database or is
+    /// another application's (GRDB writes to a pool's file as it opens it). A new, empty file,
+    /// and one whose header may still be in its write-ahead log, are left to the checks after
+    /// opening.
+    private static func checkHeader(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = [UInt8]((try? handle.read(upToCount: 100)) ?? Data())
+        if header.isEmpty { return }
+        guard header.count == 100, header.starts(with: Array("SQLite format 3\0".utf8)) else {
+            throw SimDBError(.corruptStore, "\(path): damaged catalog (file is not a database)")
+        }
+        let applicationID = Int32(bitPattern: header[68..<72].reduce(0) { $0 << 8 | UInt32($1) })
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        if applicationID != Self.applicationID && walSize == 0 {
+            throw SimDBError(.corruptStore, "\(path): not a simdb catalog (application_id \(applicationID))")
+        }
+    }
+
+    /// Refuses a catalog missing one of the tables its migrations made (dropped by hand).
+    private static func checkTables(_ pool: DatabasePool, path: String) throws {
+        let tables = try pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+        }
+        for table in ["store_info", "people", "templates", "intents", "audit_log"] where !tables.contains(table) {
+            throw SimDBError(.corruptStore, "\(path): damaged catalog (table \(table) is missing)")
+        }
+    }
+
     private static func checkFormat(_ pool: DatabasePool, path: String) throws {
         let version = try pool.read { db -> Int? in
             guard try db.tableExists(StoreInfo.databaseTableName) else { return nil }
             return try Int.fetchOne(db, sql: "SELECT format_version FROM store_info")
+        }
+        if let version, version < 1 {
+            throw SimDBError(.corruptStore, "\(path): damaged catalog (format version \(version) was never written by simdb)")
         }
         if let version, version > formatVersion {
             throw SimDBError(.incompatibleStore,

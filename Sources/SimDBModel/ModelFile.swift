@@ -89,8 +89,11 @@ public enum ModelFile {
     /// - Throws: ``SimDBError`` as ``read(from:)``.
     public static func read(bytes raw: UnsafeRawBufferPointer, name path: String) throws -> (network: Network, header: ModelHeader) {
         func damaged(_ why: String) -> SimDBError { SimDBError(.corruptStore, "\(path): damaged model file (\(why))") }
-        guard raw.count >= 20, UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) == magic else {
+        guard raw.count >= 8, UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self)) == magic else {
             throw SimDBError(.corruptStore, "\(path): not a simdb model file (bad magic)")
+        }
+        guard raw.count >= 20 else {
+            throw damaged("truncated to \(raw.count) bytes")
         }
         let version = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
         guard version == formatVersion else {

@@ -139,6 +139,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try LMDBError.check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open", path: path)
             var info = MDB_envinfo()
             try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info", path: path)
+            try checkLength(env, lastPage: info.me_last_pgno, path: path)
             var mapSize = info.me_mapsize
             if !readOnly && mapSize < initialMapSize {
                 try LMDBError.check(mdb_env_set_mapsize(env, initialMapSize), "mdb_env_set_mapsize", path: path)
@@ -151,6 +152,22 @@ public final class LMDBEnvironment: @unchecked Sendable {
         } catch {
             mdb_env_close(env)
             throw error
+        }
+    }
+
+    /// Refuses a file shorter than its last committed page: LMDB maps the file and would fault
+    /// (SIGBUS) on the first read of a page past its end, so a truncated file must be caught here.
+    private static func checkLength(_ env: OpaquePointer, lastPage: Int, path: String) throws {
+        var pages = MDB_stat()
+        try LMDBError.check(mdb_env_stat(env, &pages), "mdb_env_stat", path: path)
+        var file = stat()
+        guard stat(path, &file) == 0 else {
+            throw SimDBError(.storage, "\(path): cannot read its size (\(String(cString: strerror(errno))))")
+        }
+        let needed = (lastPage + 1) * Int(pages.ms_psize)
+        if Int(file.st_size) < needed {
+            throw SimDBError(.corruptStore,
+                "\(path): truncated (\(file.st_size) bytes, but its last page ends at byte \(needed)); restore the store from a backup")
         }
     }
 

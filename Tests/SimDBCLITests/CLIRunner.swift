@@ -59,17 +59,51 @@ extension CLI {
     /// Starts `simdb arguments...`, sends it `SIGKILL` after `seconds` if it is still running,
     /// and waits for it. Returns whether it was killed.
     static func runAndKill(_ arguments: [String], after seconds: Double) throws -> Bool {
+        let process = try start(arguments)
+        Thread.sleep(forTimeInterval: seconds)
+        let killed = process.isRunning
+        if killed { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return killed
+    }
+}
+
+extension CLI {
+    /// Starts `simdb arguments...` with its output discarded.
+    static func start(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: seconds)
-        let killed = process.isRunning
-        if killed { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return killed
+        return process
+    }
+
+    /// Starts `simdb arguments...` and waits until `begins` is true (polled every 0.1 ms). Then
+    /// either kills it after `killAfter` seconds, returning 0, or (when `killAfter` is nil) lets
+    /// it run and returns the seconds until `ends` was true: how long the stage lasts that the
+    /// caller means to kill it in.
+    @discardableResult
+    static func runAndKill(_ arguments: [String], begins: () throws -> Bool, ends: () throws -> Bool = { false },
+                           killAfter: Double? = nil) throws -> Double {
+        let process = try start(arguments)
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        var began: Date?
+        while process.isRunning && began == nil {
+            if try begins() { began = Date() } else { usleep(100) }
+        }
+        guard let killAfter else {
+            while process.isRunning, try !ends() { usleep(100) }
+            let lasted = began.map { Date().timeIntervalSince($0) } ?? 0
+            process.waitUntilExit()
+            return lasted
+        }
+        if began != nil { Thread.sleep(forTimeInterval: killAfter) }
+        return 0
     }
 }
 

@@ -48,6 +48,43 @@ struct CrashTests {
         #expect(query.status == 0, "\(query.stderr)")
     }
 
+    @Test("Killing simdb while it creates a store leaves no store or a whole one")
+    func killDuringCreation() throws {
+        let directory = try TemporaryDirectory()
+        let image = try directory.write(try SyntheticFaces.png(person: 0, index: 0), to: "face.png")
+        // How long creation takes: from the staging folder's appearance to the store's.
+        let window = try CLI.runAndKill(["add", image, "--id", "a", "--store", directory.path("timed")],
+                                        begins: { try !partials(of: "timed", in: directory).isEmpty },
+                                        ends: { FileManager.default.fileExists(atPath: directory.path("timed")) })
+        try #require(window > 0)
+        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        var absent = 0, empty = 0, enrolled = 0, leftovers: [Int] = []
+        for round in 0..<30 {
+            let name = "store-\(round)"
+            _ = try CLI.runAndKill(["add", image, "--id", "a", "--store", directory.path(name)],
+                                   begins: { try !partials(of: name, in: directory).isEmpty },
+                                   killAfter: Double.random(in: 0...(window * 1.2), using: &rng))
+            if try !partials(of: name, in: directory).isEmpty { leftovers.append(round) }
+            guard FileManager.default.fileExists(atPath: directory.path(name)) else { absent += 1; continue }
+            let opened = try Store(path: directory.path(name), options: .init(create: false))
+            let check = try opened.check()
+            #expect(check.consistent, "round \(round): \(check.problems)")
+            if try opened.people().isEmpty { empty += 1 } else { enrolled += 1 }
+        }
+        print(String(format: "kill -9 while creating a store (%.1f ms): ", window * 1000)
+              + "\(absent) absent (\(leftovers.count) leaving a staging folder), \(empty) whole and empty, \(enrolled) enrolled")
+        #expect(absent > 0 && empty + enrolled > 0, "the kills missed the creation window")
+        // The next creation beside them removes the staging folders of dead processes.
+        for round in leftovers {
+            #expect(try CLI.run(["add", image, "--id", "a", "--store", directory.path("store-\(round)")]).status == 0)
+            #expect(try partials(of: "store-\(round)", in: directory).isEmpty)
+        }
+    }
+
+    func partials(of name: String, in directory: TemporaryDirectory) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { $0.hasPrefix(".\(name).partial-") }
+    }
+
     @Test("50 kills -9 of a worker adding, removing and querying at random: nothing acknowledged lost, nothing torn")
     func fiftyKillsOfARandomWorkload() throws {
         let seed = UInt64(Date().timeIntervalSince1970)  // a new workload each run; the seed is in any failure

@@ -31,7 +31,9 @@ struct CatalogTests {
             #expect(exists, "missing table \(table)")
         }
         #expect(try scalar("PRAGMA journal_mode", as: String.self) == "wal")
-        #expect(try scalar("PRAGMA synchronous") == 2, "commits must be FULL-synchronous")
+        // The writer connection commits: GRDB sets it to NORMAL, the catalog to FULL (2).
+        #expect(try catalog.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2,
+                "commits must be FULL-synchronous")
         #expect(try scalar("PRAGMA application_id", as: Int32.self) == Catalog.applicationID)
         // Reopening is a no-op.
         _ = try Catalog(path: directory.path("catalog.sqlite"))

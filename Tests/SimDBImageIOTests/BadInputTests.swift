@@ -1,6 +1,7 @@
 import Foundation
 import SimDBCore
 import SimDBImageIO
+import SimDBTestSupport
 import Testing
 
 @Suite("Bad input gives one-line errors that name the file")
@@ -27,7 +28,7 @@ struct BadInputTests {
     @Test("truncated PNG data is refused wherever it is cut")
     func truncatedPNG() throws {
         let png = try validPNG
-        let idat = try #require(Fixtures.chunkOffset(png, "IDAT"))
+        let idat = try #require(PNGBytes.chunkOffset(png, "IDAT"))
         for cut in [8, 12, 20, 33, idat + 4, idat + 10, (idat + png.count) / 2, png.count - 20] {
             expectImageError(.badImage, naming: "cut.png") { try decoder.decode(Array(png[..<cut]), name: "cut.png") }
         }
@@ -40,7 +41,7 @@ struct BadInputTests {
     @Test("a PNG with a bad CRC or a corrupt IDAT stream is refused")
     func corruptPNG() throws {
         let png = try validPNG
-        let idat = try #require(Fixtures.chunkOffset(png, "IDAT"))
+        let idat = try #require(PNGBytes.chunkOffset(png, "IDAT"))
         let length = Int(png[idat]) << 24 | Int(png[idat + 1]) << 16 | Int(png[idat + 2]) << 8 | Int(png[idat + 3])
         for crcByte in [29, idat + 8 + length] {  // the IHDR CRC and the IDAT CRC
             var badCRC = png
@@ -56,16 +57,16 @@ struct BadInputTests {
         var data = Array(png[(idat + 8)..<(idat + 8 + length)])
         data[0] = 0x00
         data[1] = 0xFF
-        let badStream = Array(png[..<idat]) + Fixtures.chunk("IDAT", data) + Array(png[(idat + 12 + length)...])
+        let badStream = Array(png[..<idat]) + PNGBytes.chunk("IDAT", data) + Array(png[(idat + 12 + length)...])
         expectImageError(.badImage, naming: "zlib.png") { try decoder.decode(badStream, name: "zlib.png") }
     }
 
     @Test("a PNG header patched to 60000x60000 is refused as too large")
     func hugePNG() throws {
-        let huge = Fixtures.patchPNGSize(try validPNG, width: 60_000, height: 60_000)
+        let huge = PNGBytes.patchSize(try validPNG, width: 60_000, height: 60_000)
         let error = expectImageError(.imageTooLarge, naming: "big.png") { try decoder.decode(huge, name: "big.png") }
         #expect(error?.message == "big.png: 60000x60000 pixels exceeds the limit of 40000000")
-        let zero = Fixtures.patchPNGSize(try validPNG, width: 0, height: 24)
+        let zero = PNGBytes.patchSize(try validPNG, width: 0, height: 24)
         expectImageError(.badImage, naming: "zero.png") { try decoder.decode(zero, name: "zero.png") }
     }
 

@@ -2,6 +2,7 @@ import CTurboJPEG
 import Foundation
 import SimDBCore
 import SimDBImageIO
+import SimDBTestSupport
 import Testing
 
 /// Synthetic images and hand-built files for the tests.
@@ -60,7 +61,7 @@ enum Fixtures {
     ///   - transparency: the `tRNS` chunk's data.
     static func rawPNG(width: Int, height: Int, bitDepth: UInt8, colourType: UInt8, rows: [[UInt8]],
                        palette: [UInt8]? = nil, transparency: [UInt8]? = nil) -> [UInt8] {
-        var header = bigEndian(UInt32(width)) + bigEndian(UInt32(height))
+        var header = PNGBytes.bigEndian(UInt32(width)) + PNGBytes.bigEndian(UInt32(height))
         header += [bitDepth, colourType, 0, 0, 0]
         var raw: [UInt8] = []
         for row in rows { raw += [0] + row }
@@ -74,55 +75,14 @@ enum Fixtures {
             zlib += raw[position..<(position + length)]
             position += length
         } while position < raw.count
-        zlib += bigEndian(adler32(raw))
+        zlib += PNGBytes.bigEndian(adler32(raw))
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        png += chunk("IHDR", header)
-        if let palette { png += chunk("PLTE", palette) }
-        if let transparency { png += chunk("tRNS", transparency) }
-        png += chunk("IDAT", zlib)
-        png += chunk("IEND", [])
+        png += PNGBytes.chunk("IHDR", header)
+        if let palette { png += PNGBytes.chunk("PLTE", palette) }
+        if let transparency { png += PNGBytes.chunk("tRNS", transparency) }
+        png += PNGBytes.chunk("IDAT", zlib)
+        png += PNGBytes.chunk("IEND", [])
         return png
-    }
-
-    /// A PNG chunk: length, type, data, CRC.
-    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let body = Array(type.utf8) + data
-        return bigEndian(UInt32(data.count)) + body + bigEndian(crc32(body))
-    }
-
-    /// Rewrites the `IHDR` width and height of a PNG, fixing its CRC so libpng reads the header.
-    static func patchPNGSize(_ png: [UInt8], width: UInt32, height: UInt32) -> [UInt8] {
-        var out = png
-        out.replaceSubrange(16..<24, with: bigEndian(width) + bigEndian(height))
-        out.replaceSubrange(29..<33, with: bigEndian(crc32(Array(out[12..<29]))))
-        return out
-    }
-
-    /// The byte offset of the first chunk of `type` (its length field), if any.
-    static func chunkOffset(_ png: [UInt8], _ type: String) -> Int? {
-        var offset = 8
-        while offset + 8 <= png.count {
-            let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16
-                | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
-            if Array(png[(offset + 4)..<(offset + 8)]) == Array(type.utf8) { return offset }
-            offset += 12 + length
-        }
-        return nil
-    }
-
-    static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
-    }
-
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 {
-                crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1
-            }
-        }
-        return ~crc
     }
 
     static func adler32(_ bytes: [UInt8]) -> UInt32 {
