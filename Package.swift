@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "simdb-samples", targets: ["SimDBSampleImages"]),
         .executable(name: "simdb-crashtest", targets: ["SimDBCrashTest"]),
         .executable(name: "simdb-nn-bench", targets: ["NNBench"]),
+        .executable(name: "simdb-fuzz-images", targets: ["SimDBFuzzImages"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -71,6 +72,9 @@ let package = Package(
 
         // kill -9 tests of the write protocol: a worker writing at random, killed again and again.
         .executableTarget(name: "SimDBCrashTest", dependencies: ["SimDB", "SimDBCore", "SimDBSamples"]),
+
+        // libFuzzer target over the image decoders (`make fuzz`); a plain build reruns crash files.
+        .executableTarget(name: "SimDBFuzzImages", dependencies: ["SimDBCore", "SimDBImageIO"]),
 
         // Benchmarks against peers (benchmarks/compare_nn.py runs this beside PyTorch).
         .executableTarget(name: "NNBench", dependencies: ["SimDBCore", "SimDBNN", "COpenBLAS"], path: "benchmarks/NNBench"),

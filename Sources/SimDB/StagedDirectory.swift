@@ -1,29 +1,46 @@
 import Foundation
 import SimDBCore
 
-/// A directory built privately beside its final path and renamed into place whole: whoever looks
-/// at the final path, a crash included, sees nothing there (or the empty directory that was
-/// there) or the finished directory, never a part of it.
+/// Files built privately, flushed, and moved into their final place by rename, so that whoever
+/// looks there, a crash included, sees the old state or the finished one, never a part.
 ///
-/// The staging directory is `.NAME.partial-PID-UUID` in the target's parent (the same file
-/// system, so the rename is atomic) and is private to its owner (0700). ``publish(replacingEmptyDirectory:)``
-/// flushes every file in it, the directory itself, renames it and flushes the parent. A staged
-/// directory dropped unpublished is removed. One left by a killed process is removed by the next
-/// ``init(target:)`` for the same target once its process is gone.
+/// Two placements:
+/// - ``init(beside:)``: a directory that does not exist yet is built as `.NAME.partial-PID-UUID`
+///   in its parent (the same file system, so the rename is atomic) and
+///   ``publish(replacingEmptyDirectory:)`` renames the whole directory into place.
+/// - ``init(inside:)``: for a directory that exists (an empty store directory, which may be a
+///   mount point, or the working directory), the files are built in `.partial-PID-UUID` inside it
+///   and ``moveIntoPlace(_:)`` renames them one by one, in the order given.
+///
+/// The staging directory is private to its owner (0700) and `flock`ed while it is being built. A
+/// staged directory dropped before publishing is removed; one whose builder died is removed by the
+/// next staging at the same place, once its lock shows that no process holds it.
 final class StagedDirectory {
     /// The final path.
     let target: URL
     /// Where the contents are built.
     let staging: URL
+    private var lock: Int32 = -1
     private var published = false
 
-    /// Creates the staging directory beside `target`, creating missing parents.
+    /// Stages a new directory `target` beside it, creating missing parents.
     /// - Throws: ``SimDBError`` `.storage` when it cannot be created.
-    init(target: URL) throws {
+    convenience init(beside target: URL) throws {
         // Through symbolic links: a link to an empty directory gets the store inside its target.
-        self.target = target.standardizedFileURL.resolvingSymlinksInPath()
-        let parent = self.target.deletingLastPathComponent()
-        let prefix = ".\(self.target.lastPathComponent).partial-"
+        let resolved = target.standardizedFileURL.resolvingSymlinksInPath()
+        try self.init(target: resolved, in: resolved.deletingLastPathComponent(),
+                      prefix: ".\(resolved.lastPathComponent).partial-")
+    }
+
+    /// Stages files for the existing directory `directory` inside it.
+    /// - Throws: ``SimDBError`` `.storage` when the staging directory cannot be created.
+    convenience init(inside directory: URL) throws {
+        let resolved = directory.standardizedFileURL.resolvingSymlinksInPath()
+        try self.init(target: resolved, in: resolved, prefix: ".partial-")
+    }
+
+    private init(target: URL, in parent: URL, prefix: String) throws {
+        self.target = target
         staging = parent.appendingPathComponent("\(prefix)\(getpid())-\(UUID().uuidString)")
         let manager = FileManager.default
         do {
@@ -34,9 +51,14 @@ final class StagedDirectory {
         } catch {
             throw SimDBError(.storage, "\(target.path): cannot create it (\(error.localizedDescription))")
         }
+        lock = open(staging.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard lock >= 0, flock(lock, LOCK_EX) == 0 else {
+            throw SimDBError(.storage, "\(staging.path): cannot lock it (\(String(cString: strerror(errno))))")
+        }
     }
 
     deinit {
+        if lock >= 0 { close(lock) }
         if !published { try? FileManager.default.removeItem(at: staging) }
     }
 
@@ -50,9 +72,7 @@ final class StagedDirectory {
     ///   process published first. The staging directory is then removed.
     /// - Throws: ``SimDBError`` `.storage` when flushing or renaming fails otherwise.
     func publish(replacingEmptyDirectory: Bool) throws -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
-        for name in names { try Self.flush(file(name)) }
-        try Self.flush(staging.path)
+        try flushContents()
         if !replacingEmptyDirectory && FileManager.default.fileExists(atPath: target.path) { return false }
         guard rename(staging.path, target.path) == 0 else {
             if errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR { return false }
@@ -61,6 +81,31 @@ final class StagedDirectory {
         published = true
         try Self.flush(target.deletingLastPathComponent().path)
         return true
+    }
+
+    /// Flushes the staged files and renames each of `names`, in order, into the target
+    /// directory, then flushes it and removes the staging directory.
+    /// - Throws: ``SimDBError`` `.storage` when flushing or renaming fails.
+    func moveIntoPlace(_ names: [String]) throws {
+        try flushContents()
+        for name in names {
+            let destination = target.appendingPathComponent(name).path
+            guard rename(file(name), destination) == 0 else {
+                throw SimDBError(.storage, "\(destination): cannot move it into place (\(String(cString: strerror(errno))))")
+            }
+        }
+        try Self.flush(target.path)
+    }
+
+    private func flushContents() throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: staging.path)
+        } catch {
+            throw SimDBError(.storage, "\(staging.path): cannot list it (\(error.localizedDescription))")
+        }
+        for name in names { try Self.flush(file(name)) }
+        try Self.flush(staging.path)
     }
 
     /// fsync(2) on a file or directory.
@@ -74,15 +119,16 @@ final class StagedDirectory {
         close(descriptor)
     }
 
-    /// Removes staging directories for the same target whose process has exited.
+    /// Removes staging directories at the same place whose builder is gone: their lock is free.
+    /// (A lock, not the process id in the name: processes in other PID namespaces share volumes.)
     private static func removeAbandoned(in parent: URL, prefix: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
         for name in names where name.hasPrefix(prefix) {
-            let pidText = name.dropFirst(prefix.count).prefix { $0 != "-" }
-            guard let pid = pid_t(pidText), pid != getpid() else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
-                try? FileManager.default.removeItem(at: parent.appendingPathComponent(name))
-            }
+            let path = parent.appendingPathComponent(name).path
+            let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { try? FileManager.default.removeItem(atPath: path) }
+            close(descriptor)
         }
     }
 }

@@ -29,7 +29,7 @@ extension Store {
             guard !FileManager.default.fileExists(atPath: target.path) else {
                 throw SimDBError(.invalidArgument, "\(directory): already exists; a backup goes to a new directory")
             }
-            let staged = try StagedDirectory(target: target)
+            let staged = try StagedDirectory(beside: target)
             let counts = try exclusively {
                 try catalog.backup(to: staged.file(Self.catalogFileName))
                 try vectors.copy(to: staged.file(Self.vectorsFileName))

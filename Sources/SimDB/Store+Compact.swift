@@ -55,34 +55,64 @@ extension Store {
         return result
     }
 
-    /// The compaction itself, holding the access lock alone until it returns.
+    /// The compaction itself, holding the access lock alone and the writer lock until it returns.
     private static func compactFiles(path: String, options: Options) throws {
-        guard let exclusive = try AccessLock(path: file(path, accessLockFileName), exclusive: true) else {
+        guard let exclusive = try AccessLock(path: file(path, accessLockFileName), exclusive: true, wait: false) else {
             throw SimDBError(.storage,
                 "\(path): in use by another process or handle; compact needs the store to itself (stop what uses it and try again)")
         }
         let vectorsPath = file(path, vectorsFileName)
         let compacted = vectorsPath + ".compacting"
         unlink(compacted)  // left by a compaction that died
+        // The writer lock too, taken here and held to the end: a writer that does not take the
+        // access lock (an older simdb) waits instead of committing to the file being replaced.
         try withExtendedLifetime(exclusive) {
-            do {
-                let store = try Store(path: path, options: options, sharedAccess: false)
-                try store.exclusively {
+            try WriterLock(path: file(path, lockFileName)).withLock {
+                do {
+                    // Its own recovery skips (the lock is held here): recover explicitly.
+                    let store = try Store(path: path, options: options, sharedAccess: false)
+                    if try store.catalog.hasIncompleteIntents() { try store.recover() }
                     try store.vectors.copy(to: compacted)
                     try store.catalog.vacuum()
+                }  // the store, and with it this process's map of the old file, is closed here
+                try StagedDirectory.flush(compacted)
+                try withNoOtherLMDBUser(vectorsPath) {
+                    guard rename(compacted, vectorsPath) == 0 else {
+                        let reason = String(cString: strerror(errno))
+                        unlink(compacted)
+                        throw SimDBError(.storage, "\(vectorsPath): cannot replace it with the compacted copy (\(reason))")
+                    }
+                    // The lock file describes the old file's readers and last transaction; LMDB
+                    // makes a new one for the new file.
+                    unlink(vectorsPath + "-lock")
+                    try StagedDirectory.flush(path)
                 }
-            }  // the store, and with it this process's map of the old file, is closed here
-            try StagedDirectory.flush(compacted)
-            guard rename(compacted, vectorsPath) == 0 else {
-                let reason = String(cString: strerror(errno))
-                unlink(compacted)
-                throw SimDBError(.storage, "\(vectorsPath): cannot replace it with the compacted copy (\(reason))")
             }
-            // The lock file describes the old file's readers and last transaction; LMDB makes a
-            // new one for the new file.
-            unlink(vectorsPath + "-lock")
-            try StagedDirectory.flush(path)
         }
+    }
+
+    /// Runs `body` holding a write lock on byte 0 of LMDB's lock file, which every process with
+    /// the environment open holds a read lock on (LMDB's own test for "am I alone"): it catches
+    /// programs that do not take simdb's access lock. Refuses when one has the file open.
+    private static func withNoOtherLMDBUser(_ vectorsPath: String, _ body: () throws -> Void) throws {
+        let lockPath = vectorsPath + "-lock"
+        let descriptor = open(lockPath, O_RDWR | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return try body() }  // no one has opened the environment since
+            throw SimDBError(.storage, "\(lockPath): cannot open it (\(String(cString: strerror(errno))))")
+        }
+        defer { close(descriptor) }
+        var region = flock()
+        region.l_type = Int16(F_WRLCK)
+        region.l_whence = Int16(SEEK_SET)
+        region.l_start = 0
+        region.l_len = 1
+        guard fcntl(descriptor, F_SETLK, &region) == 0 else {
+            unlink(vectorsPath + ".compacting")
+            throw SimDBError(.storage,
+                "\(vectorsPath): open in another program that does not take simdb's access lock; compact needs the store to itself")
+        }
+        try body()
     }
 
     private static func size(_ path: String) -> Int {

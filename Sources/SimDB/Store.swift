@@ -116,7 +116,10 @@ public final class Store: Sendable {
         catalog = try Catalog(path: Self.file(path, Self.catalogFileName))
         // A store is published whole with its record, so a catalog without one was damaged.
         guard let existing = try catalog.storeInfo() else {
-            throw SimDBError(.corruptStore, "\(catalog.path): damaged catalog (its store record is missing); restore the store from a backup")
+            // Before creation was atomic, a creation killed early left a catalog with nothing in it.
+            let advice = try catalog.templateRowCount() == 0
+                ? "it holds no templates: an unfinished creation, which can be deleted" : "restore the store from a backup"
+            throw SimDBError(.corruptStore, "\(catalog.path): damaged catalog (its store record is missing); \(advice)")
         }
         info = existing
         if let requested, requested.identifier != info.encoder {
@@ -167,7 +170,9 @@ public final class Store: Sendable {
     }
 
     /// Whether `path` holds no store yet and one should be created; throws when it holds
-    /// something else, or nothing and `create` is false.
+    /// something else, or nothing and `create` is false. What a creation killed inside an
+    /// existing directory leaves (its staging directory, a vector file with no catalog beside
+    /// it, lock files) does not count as something else.
     private static func needsCreation(_ path: String, create: Bool) throws -> Bool {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -177,7 +182,7 @@ public final class Store: Sendable {
             }
             if manager.fileExists(atPath: file(path, catalogFileName)) { return false }
             let contents = (try? manager.contentsOfDirectory(atPath: path)) ?? []
-            if !contents.isEmpty {
+            if !contents.allSatisfy(isCreationLeftover) {
                 throw SimDBError(.invalidArgument, "\(path): directory is not empty and holds no simdb store")
             }
         }
@@ -185,16 +190,43 @@ public final class Store: Sendable {
         return true
     }
 
-    /// Creates a store at `path` (absent, or an empty directory) atomically: its catalog with
-    /// `info` and its vector file are built in a private directory beside it, flushed, and renamed
-    /// into place, so a crash leaves either no store or a whole one. When another process
-    /// creates one there first, that one stays and is opened instead.
+    private static func isCreationLeftover(_ name: String) -> Bool {
+        name.hasPrefix(".partial-")
+            || [vectorsFileName, vectorsFileName + "-lock", lockFileName, accessLockFileName].contains(name)
+    }
+
+    /// Creates a store at `path` so that a crash leaves no store or a whole one: its catalog (with
+    /// `info`) and vector file are built privately, flushed, and renamed into place.
+    ///
+    /// A new directory is built beside `path` and renamed to it. In an existing empty directory
+    /// (perhaps a mount point, or the working directory, which must stay), the files are built
+    /// in it and renamed into place under the access lock, the catalog last: its presence is what
+    /// makes the directory a store. When another process creates the store first, it is used.
     private static func create(_ path: String, info: StoreInfo) throws {
-        let staged = try StagedDirectory(target: URL(fileURLWithPath: path))
+        let directory = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: path) else {
+            let staged = try StagedDirectory(beside: directory)
+            try build(in: staged, info: info)
+            if try !staged.publish(replacingEmptyDirectory: true) {
+                _ = try needsCreation(path, create: false)  // refuses what is not a store
+            }
+            return
+        }
+        let creating = try AccessLock(path: file(path, accessLockFileName), exclusive: true)
+        try withExtendedLifetime(creating) {
+            guard try needsCreation(path, create: true) else { return }  // created while we waited
+            for leftover in [vectorsFileName, vectorsFileName + "-lock"] { unlink(file(path, leftover)) }
+            let staged = try StagedDirectory(inside: directory)
+            try build(in: staged, info: info)
+            try staged.moveIntoPlace([vectorsFileName, catalogFileName])
+        }
+    }
+
+    /// Writes a new store's catalog and vector file into `staged`, and closes them.
+    private static func build(in staged: StagedDirectory, info: StoreInfo) throws {
         _ = try Catalog(path: staged.file(catalogFileName)).initialize(info)
         _ = try VectorStore(path: staged.file(vectorsFileName), dimension: info.dimension,
                             encoderIdentifier: info.encoder)
-        _ = try staged.publish(replacingEmptyDirectory: true)
     }
 
     /// The operating-system user: the account name of the effective user id, else `$USER`,

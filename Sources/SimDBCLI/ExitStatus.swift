@@ -36,9 +36,7 @@ enum ExitStatus: Int32, CaseIterable {
 extension SimDBCommand {
     /// Parses the command line, runs the command, prints one line on failure and exits.
     static func runAndExit() -> Never {
-        if let position = argumentNotUTF8() {
-            let shown = String(decoding: UnsafeRawBufferPointer(start: CommandLine.unsafeArgv[position],
-                count: strlen(CommandLine.unsafeArgv[position]!)), as: UTF8.self)
+        if let (position, shown) = argumentNotUTF8() {
             fail("argument \(position) ('\(shown)') is not valid UTF-8; ids, names, metadata and paths must be",
                  status: .usage)
         }
@@ -63,19 +61,25 @@ extension SimDBCommand {
         }
     }
 
-    /// The position of the first argument that is not valid UTF-8: Swift would read it with
-    /// replacement characters, silently naming another file or id.
-    private static func argumentNotUTF8() -> Int? {
-        (1..<Int(CommandLine.argc)).first { position in
-            CommandLine.unsafeArgv[position].map { String(validatingCString: $0) == nil } ?? false
+    /// The position of the first argument that is not valid UTF-8, and the argument with
+    /// replacement characters, which is how Swift would read it, silently naming another file or id.
+    private static func argumentNotUTF8() -> (Int, String)? {
+        for position in 1..<max(1, Int(CommandLine.argc)) {
+            guard let argument = CommandLine.unsafeArgv[position] else { continue }
+            if String(validatingCString: argument) == nil { return (position, String(cString: argument)) }
         }
+        return nil
     }
 
-    /// Writes `simdb: error: MESSAGE` as one line (line breaks become spaces, other control
-    /// characters `\xNN`, so a hostile file name cannot drive the terminal) and exits.
+    /// Writes `simdb: error: MESSAGE` as one line (line breaks become spaces, other control and
+    /// format characters `\xNN` or `\u{NNNN}`, so a hostile file name can neither drive the terminal nor
+    /// reorder the line with bidirectional overrides) and exits.
     static func fail(_ message: String, status: ExitStatus) -> Never {
         let line = message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars
-            .map { $0.properties.generalCategory == .control ? String(format: "\\x%02X", $0.value) : String($0) }
+            .map { scalar in
+                guard [.control, .format].contains(scalar.properties.generalCategory) else { return String(scalar) }
+                return scalar.value <= 0xFF ? String(format: "\\x%02X", scalar.value) : String(format: "\\u{%X}", scalar.value)
+            }
             .joined()
         FileHandle.standardError.write(Data("simdb: error: \(line)\n".utf8))
         Foundation.exit(status.rawValue)

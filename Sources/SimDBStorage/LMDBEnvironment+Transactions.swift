@@ -1,4 +1,5 @@
 import CLMDB
+import Foundation
 import SimDBCore
 
 extension LMDBEnvironment {
@@ -88,7 +89,37 @@ extension LMDBEnvironment {
                 continue
             }
             try LMDBError.check(commitCode, "mdb_txn_commit", path: path)
+            try extendToLastPage()
             return try outcome.get()
+        }
+    }
+
+    /// Makes the file reach the end of its last committed page, as the open-time truncation check
+    /// (``LMDBEnvironment/init(path:maxDatabases:initialMapSize:readOnly:)``) expects.
+    ///
+    /// LMDB does not promise it: pages a transaction allocates and frees again before committing
+    /// are never written, so when they are the last ones the file ends short of them (no page
+    /// in use lies there). The file is grown with zeros inside a write transaction, which no
+    /// other writer can extend the file during, and only ever grown.
+    private func extendToLastPage() throws {
+        let txn = try beginTransaction(readOnly: false)
+        defer {
+            mdb_txn_abort(txn)
+            gate.leave()
+        }
+        var info = MDB_envinfo(), pages = MDB_stat(), descriptor: Int32 = -1
+        try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info", path: path)
+        try LMDBError.check(mdb_env_stat(env, &pages), "mdb_env_stat", path: path)
+        try LMDBError.check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd", path: path)
+        let needed = (info.me_last_pgno + 1) * Int(pages.ms_psize)
+        var file = stat()
+        guard fstat(descriptor, &file) == 0 else {
+            throw SimDBError(.storage, "\(path): cannot read its size (\(String(cString: strerror(errno))))")
+        }
+        if Int(file.st_size) < needed {
+            guard ftruncate(descriptor, off_t(needed)) == 0, fsync(descriptor) == 0 else {
+                throw SimDBError(.storage, "\(path): cannot extend it to its last page (\(String(cString: strerror(errno))))")
+            }
         }
     }
 

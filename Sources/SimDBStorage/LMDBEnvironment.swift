@@ -157,11 +157,13 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Refuses a file shorter than its last committed page: LMDB maps the file and would fault
     /// (SIGBUS) on the first read of a page past its end, so a truncated file must be caught here.
+    /// Every commit leaves the file that long (`extendToLastPage`), so a shorter file was cut.
     private static func checkLength(_ env: OpaquePointer, lastPage: Int, path: String) throws {
         var pages = MDB_stat()
         try LMDBError.check(mdb_env_stat(env, &pages), "mdb_env_stat", path: path)
-        var file = stat()
-        guard stat(path, &file) == 0 else {
+        var file = stat(), descriptor: Int32 = -1
+        try LMDBError.check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd", path: path)
+        guard fstat(descriptor, &file) == 0 else {
             throw SimDBError(.storage, "\(path): cannot read its size (\(String(cString: strerror(errno))))")
         }
         let needed = (lastPage + 1) * Int(pages.ms_psize)

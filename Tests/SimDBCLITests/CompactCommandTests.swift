@@ -43,9 +43,14 @@ struct CompactCommandTests {
         let window = try CLI.runAndKill(["compact", "--store", store], begins: { FileManager.default.fileExists(atPath: compacting) },
                                         ends: { !FileManager.default.fileExists(atPath: compacting) })
         var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        var duringCopy = 0, afterRename = 0
+        func inode() throws -> Int { try FileManager.default.attributesOfItem(atPath: store + "/vectors.mdb")[.systemFileNumber] as? Int ?? 0 }
         for round in 0..<15 {
+            unlink(compacting)  // so that the next run's copy is what starts the clock
+            let before = try inode()
             try CLI.runAndKill(["compact", "--store", store], begins: { FileManager.default.fileExists(atPath: compacting) },
                                killAfter: Double.random(in: 0...(window * 1.2), using: &rng))
+            if FileManager.default.fileExists(atPath: compacting) { duringCopy += 1 } else if try inode() != before { afterRename += 1 }
             let reopened = try Store(path: store, options: Store.Options(create: false))
             let check = try reopened.check()
             #expect(check.consistent && check.templates == templates && check.vectors == templates,
@@ -53,7 +58,9 @@ struct CompactCommandTests {
             #expect(try reopened.people().count == people)
             #expect(try reopened.query(embedding: probe, k: 5).results.map(\.id) == answer, "round \(round)")
         }
-        print(String(format: "kill -9 during simdb compact: 15 kills within its %.1f ms copy-and-rename, store whole after each", window * 1000))
+        print(String(format: "kill -9 during simdb compact (%.1f ms copy-and-rename): ", window * 1000)
+              + "\(duringCopy) kills before the rename, \(afterRename) after it; store whole after each")
+        #expect(duringCopy > 0 && afterRename > 0, "the kills missed one side of the rename")
         #expect(try CLI.run(["compact"], store: store).status == 0)
     }
 }

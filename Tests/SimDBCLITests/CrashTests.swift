@@ -48,41 +48,56 @@ struct CrashTests {
         #expect(query.status == 0, "\(query.stderr)")
     }
 
-    @Test("Killing simdb while it creates a store leaves no store or a whole one")
-    func killDuringCreation() throws {
+    @Test("Killing simdb while it creates a store leaves no store or a whole one: a new directory, or an existing empty one",
+          arguments: [false, true])
+    func killDuringCreation(inExistingDirectory: Bool) throws {
         let directory = try TemporaryDirectory()
         let image = try directory.write(try SyntheticFaces.png(person: 0, index: 0), to: "face.png")
-        // How long creation takes: from the staging folder's appearance to the store's.
-        let window = try CLI.runAndKill(["add", image, "--id", "a", "--store", directory.path("timed")],
+        func prepare(_ name: String) throws -> String {
+            if inExistingDirectory { try FileManager.default.createDirectory(atPath: directory.path(name), withIntermediateDirectories: false) }
+            return directory.path(name)
+        }
+        func created(_ name: String) -> Bool { FileManager.default.fileExists(atPath: directory.path(name) + "/catalog.sqlite") }
+        // How long creation takes: from the staging folder's appearance to the catalog's.
+        let window = try CLI.runAndKill(["add", image, "--id", "a", "--store", try prepare("timed")],
                                         begins: { try !partials(of: "timed", in: directory).isEmpty },
-                                        ends: { FileManager.default.fileExists(atPath: directory.path("timed")) })
+                                        ends: { created("timed") })
         try #require(window > 0)
         var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
         var absent = 0, empty = 0, enrolled = 0, leftovers: [Int] = []
         for round in 0..<30 {
             let name = "store-\(round)"
-            _ = try CLI.runAndKill(["add", image, "--id", "a", "--store", directory.path(name)],
+            _ = try CLI.runAndKill(["add", image, "--id", "a", "--store", try prepare(name)],
                                    begins: { try !partials(of: name, in: directory).isEmpty },
                                    killAfter: Double.random(in: 0...(window * 1.2), using: &rng))
             if try !partials(of: name, in: directory).isEmpty { leftovers.append(round) }
-            guard FileManager.default.fileExists(atPath: directory.path(name)) else { absent += 1; continue }
+            guard created(name) else { absent += 1; continue }
             let opened = try Store(path: directory.path(name), options: .init(create: false))
             let check = try opened.check()
             #expect(check.consistent, "round \(round): \(check.problems)")
             if try opened.people().isEmpty { empty += 1 } else { enrolled += 1 }
         }
-        print(String(format: "kill -9 while creating a store (%.1f ms): ", window * 1000)
-              + "\(absent) absent (\(leftovers.count) leaving a staging folder), \(empty) whole and empty, \(enrolled) enrolled")
+        print(String(format: "kill -9 while creating a store%@ (%.1f ms): ", inExistingDirectory ? " in an empty directory" : "", window * 1000)
+              + "\(absent) not created (\(leftovers.count) leaving a staging folder), \(empty) whole and empty, \(enrolled) enrolled")
         #expect(absent > 0 && empty + enrolled > 0, "the kills missed the creation window")
-        // The next creation beside them removes the staging folders of dead processes.
+        // The next creation there removes the staging folders of dead processes.
         for round in leftovers {
-            #expect(try CLI.run(["add", image, "--id", "a", "--store", directory.path("store-\(round)")]).status == 0)
+            let result = try CLI.run(["add", image, "--id", "a", "--store", directory.path("store-\(round)")])
+            #expect(result.status == 0, "\(result.stderr)")
             #expect(try partials(of: "store-\(round)", in: directory).isEmpty)
         }
+        // A store made in the working directory leaves it in place.
+        let here = try prepare("here")
+        if !inExistingDirectory { try FileManager.default.createDirectory(atPath: here, withIntermediateDirectories: false) }
+        #expect(try CLI.run(["add", image, "--id", "a", "--store", "."], in: URL(fileURLWithPath: here)).status == 0)
+        #expect(try CLI.run(["list", "--store", "."], in: URL(fileURLWithPath: here)).stdout.contains("a\t1 template"))
     }
 
+    /// Staging folders of store `name`: beside it, or inside it when it existed.
     func partials(of name: String, in directory: TemporaryDirectory) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { $0.hasPrefix(".\(name).partial-") }
+        let beside = try FileManager.default.contentsOfDirectory(atPath: directory.url.path).filter { $0.hasPrefix(".\(name).partial-") }
+        let inside = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path(name))) ?? []).filter { $0.hasPrefix(".partial-") }
+        return beside + inside
     }
 
     @Test("50 kills -9 of a worker adding, removing and querying at random: nothing acknowledged lost, nothing torn")

@@ -91,6 +91,14 @@ extension BadInputTests {
         }
     }
 
+    @Test("Control and format characters in an error line are escaped, so a file name cannot drive the terminal")
+    func errorLinesAreEscaped() throws {
+        let result = try CLI.run(["query", "face\u{1B}[2J\u{202E}gnp.png"], store: store)
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("face\\x1B[2J\\u{202E}gnp.png: cannot read file"), "\(result.stderr)")
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E })
+    }
+
     @Test("Corrupt model files are refused by name, by embed and by a store's commands")
     func corruptModelFiles() throws {
         let model = try Data(contentsOf: SharedData.repositoryRoot

@@ -1,7 +1,7 @@
 import CLMDB
 import Foundation
 import SimDBCore
-import SimDBStorage
+@testable import SimDBStorage
 import Testing
 
 @Suite struct LMDBEnvironmentTests {
@@ -223,6 +223,50 @@ import Testing
             do { _ = try LMDBEnvironment(path: path, initialMapSize: 1 << 20) }
             let env = try LMDBEnvironment(path: path, initialMapSize: 8 << 20)
             #expect(env.mapSize == 8 << 20)
+        }
+    }
+}
+
+/// LMDB may commit a file that ends short of its last page (pages a transaction allocated and
+/// freed again are never written); simdb grows it after each commit, so a file shorter than its
+/// last page can only have been cut, and is refused as truncated instead of faulting (SIGBUS).
+@Suite struct LMDBFileLengthTests {
+    func lengths(_ env: LMDBEnvironment) throws -> (file: Int, lastPageEnd: Int) {
+        var info = MDB_envinfo(), pages = MDB_stat()
+        #expect(mdb_env_info(env.env, &info) == 0 && mdb_env_stat(env.env, &pages) == 0)
+        let size = try FileManager.default.attributesOfItem(atPath: env.path)[.size] as? Int ?? 0
+        return (size, (info.me_last_pgno + 1) * Int(pages.ms_psize))
+    }
+
+    @Test(arguments: 1...12) func everyCommitReachesItsLastPage(seed: UInt64) throws {
+        try withTemporaryDirectory { dir in
+            let path = dir.appendingPathComponent("env").path
+            var generator = SplitMix64(seed: seed)
+            do {
+                let env = try LMDBEnvironment(path: path)
+                let db = try env.database(named: "values")
+                let big = [UInt8](repeating: 3, count: 4096 * 40)
+                for round in 0..<400 {
+                    try env.write { txn in
+                        for _ in 0..<Int.random(in: 1...20, using: &generator) {
+                            let key = Array(String(format: "k%06d", Int.random(in: 0..<300, using: &generator)).utf8)
+                            switch Int.random(in: 0..<4, using: &generator) {
+                            case 0: _ = try txn.delete(db, key: key)
+                            case 1: try txn.put(db, key: key, value: Array(big.prefix(Int.random(in: 64..<264, using: &generator))))
+                            default: try txn.put(db, key: key, value: Array(big.prefix(4096 * Int.random(in: 1...40, using: &generator))))
+                            }
+                        }
+                    }
+                    let (file, lastPageEnd) = try lengths(env)
+                    #expect(file >= lastPageEnd, "seed \(seed), round \(round): \(file) bytes, last page ends at \(lastPageEnd)")
+                }
+            }
+            #expect(throws: Never.self) { try LMDBEnvironment(path: path) }
+            // Cut by one page, it is refused, not mapped.
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            #expect(truncate(path, off_t(size - 4096)) == 0)
+            let error = #expect(throws: SimDBError.self) { try LMDBEnvironment(path: path) }
+            #expect(error?.code == .corruptStore && error?.message.contains("truncated") == true)
         }
     }
 }
