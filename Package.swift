@@ -57,6 +57,7 @@ let package = Package(
         // simdb's own plugins (not SwiftPM package plugins): one library target each.
         .target(name: "PixelsEncoder", dependencies: ["SimDBCore"], path: "Plugins/PixelsEncoder"),
         .target(name: "SiameseEncoder", dependencies: ["SimDBCore", "SimDBNN", "SimDBModel"], path: "Plugins/SiameseEncoder"),
+        .target(name: "HaarCascadeDetector", dependencies: ["SimDBCore"], path: "Plugins/HaarCascadeDetector"),
 
         // The public facade that other Swift services link.
         .target(name: "SimDB", dependencies: [
@@ -81,7 +82,7 @@ let package = Package(
 
         // The command line.
         .executableTarget(name: "SimDBCLI", dependencies: [
-            "SimDB", "SimDBTraining", "SimDBModel", "SimDBNN", "SimDBBench",
+            "SimDB", "SimDBTraining", "SimDBModel", "SimDBNN", "SimDBBench", "HaarCascadeDetector",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -98,6 +99,7 @@ let package = Package(
         .testTarget(name: "SimDBTrainingTests", dependencies: ["SimDBTraining"]),
         .testTarget(name: "SimDBEvaluationTests", dependencies: ["SimDBEvaluation"]),
         .testTarget(name: "PixelsEncoderTests", dependencies: ["PixelsEncoder"]),
+        .testTarget(name: "HaarCascadeDetectorTests", dependencies: ["HaarCascadeDetector", "SimDBImageIO", "SimDBTestSupport"]),
         .testTarget(name: "SiameseEncoderTests", dependencies: ["SiameseEncoder", "SimDBModel"]),
         .testTarget(name: "SimDBTests", dependencies: [
             "SimDB", "SimDBCatalog", "SimDBSamples", "SimDBTestSupport", .product(name: "GRDB", package: "GRDB.swift"),

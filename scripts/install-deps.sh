@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages simdb builds against, if any is missing.
 set -euo pipefail
-packages=(pkg-config liblmdb-dev libpng-dev libturbojpeg0-dev libopenblas-dev libsqlite3-dev)
+packages=(pkg-config liblmdb-dev libpng-dev libturbojpeg0-dev libopenblas-dev libsqlite3-dev opencv-data)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -17,7 +17,7 @@ struct SimDBCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             AddCommand.self, QueryCommand.self, VerifyCommand.self, RemoveCommand.self,
-            ListCommand.self, InfoCommand.self, CheckCommand.self, BackupCommand.self, CompactCommand.self, IndexCommand.self, BenchCommand.self, ImportVectorsCommand.self, ExportVectorsCommand.self, AuditCommand.self, EmbedCommand.self, EvalCommand.self, TrainCommand.self,
+            ListCommand.self, InfoCommand.self, CheckCommand.self, BackupCommand.self, CompactCommand.self, IndexCommand.self, BenchCommand.self, ImportVectorsCommand.self, ExportVectorsCommand.self, AuditCommand.self, EmbedCommand.self, DetectCommand.self, EvalCommand.self, TrainCommand.self,
         ]
     )
 }

@@ -1,0 +1,84 @@
+import SimDBCore
+
+/// An 8-bit grey picture: what cascades are trained on and evaluated over.
+public struct GreyImage: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    /// Row-major samples, 0...255.
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(width > 0 && height > 0 && pixels.count == width * height, "pixels must hold width * height samples")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    /// The grey version of `image`: its samples back to 8 bits, and colour mixed as OpenCV's
+    /// `cvtColor(RGB2GRAY)` does (0.299 R + 0.587 G + 0.114 B, in 14-bit fixed point).
+    public init(_ image: Image) {
+        let count = image.width * image.height
+        var pixels = [UInt8](repeating: 0, count: count)
+        image.pixels.withUnsafeBufferPointer { source in
+            func byte(_ value: Float) -> Int { Int((min(max(value, 0), 1) * 255).rounded()) }
+            if image.channels == 1 {
+                for index in 0..<count { pixels[index] = UInt8(byte(source[index])) }
+            } else {
+                for index in 0..<count {
+                    let base = index * image.channels
+                    let mixed = byte(source[base]) * 4899 + byte(source[base + 1]) * 9617 + byte(source[base + 2]) * 1868
+                    pixels[index] = UInt8((mixed + 8192) >> 14)
+                }
+            }
+        }
+        self.init(width: image.width, height: image.height, pixels: pixels)
+    }
+
+    /// Resized to `width` x `height` by bilinear interpolation, sampling at pixel centres with
+    /// edges clamped (OpenCV's `INTER_LINEAR` convention).
+    public func resized(width newWidth: Int, height newHeight: Int) -> GreyImage {
+        if newWidth == width && newHeight == height { return self }
+        let xs = Self.taps(from: width, to: newWidth), ys = Self.taps(from: height, to: newHeight)
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        pixels.withUnsafeBufferPointer { source in
+            for y in 0..<newHeight {
+                let (y0, y1, wy) = ys[y]
+                let row0 = y0 * width, row1 = y1 * width
+                for x in 0..<newWidth {
+                    let (x0, x1, wx) = xs[x]
+                    let top = Float(source[row0 + x0]) * (1 - wx) + Float(source[row0 + x1]) * wx
+                    let bottom = Float(source[row1 + x0]) * (1 - wx) + Float(source[row1 + x1]) * wx
+                    out[y * newWidth + x] = UInt8(min(255, (top * (1 - wy) + bottom * wy).rounded()))
+                }
+            }
+        }
+        return GreyImage(width: newWidth, height: newHeight, pixels: out)
+    }
+
+    /// For each output coordinate: the two source samples and the weight of the second.
+    private static func taps(from source: Int, to target: Int) -> [(Int, Int, Float)] {
+        let scale = Double(source) / Double(target)
+        return (0..<target).map { index in
+            let position = (Double(index) + 0.5) * scale - 0.5
+            var first = Int(position.rounded(.down)), weight = Float(position - Double(first))
+            if first < 0 { first = 0; weight = 0 }
+            if first >= source - 1 { first = source - 1; weight = 0 }
+            return (first, min(first + 1, source - 1), weight)
+        }
+    }
+
+    /// A copy with `border` pixels added on every side, repeating the edge samples (OpenCV's
+    /// `BORDER_REPLICATE`): room for a detection window around a face cropped tight.
+    public func padded(by border: Int) -> GreyImage {
+        guard border > 0 else { return self }
+        let newWidth = width + 2 * border, newHeight = height + 2 * border
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight)
+        for y in 0..<newHeight {
+            let sourceRow = min(max(y - border, 0), height - 1) * width
+            for x in 0..<newWidth {
+                out[y * newWidth + x] = pixels[sourceRow + min(max(x - border, 0), width - 1)]
+            }
+        }
+        return GreyImage(width: newWidth, height: newHeight, pixels: out)
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import HaarCascadeDetector
+import SimDB
+import SimDBImageIO
+
+/// `simdb detect`: the faces a Viola–Jones cascade finds in each image (no store needed).
+struct DetectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detect",
+        abstract: "Find the faces in each image with a Haar cascade (no store needed, none created).",
+        discussion: """
+            Runs OpenCV's trained cascade files with simdb's own evaluator, with the parameters \
+            of OpenCV's detectMultiScale. The files come from Debian's opencv-data package \
+            (apt-get install opencv-data). --pad adds a border repeating the edge pixels, as a \
+            fraction of the larger side, so that faces cropped tight still fit a detection \
+            window; boxes are given in the original image's pixels. Plain output: one line per \
+            face, the file, then x y width height and the number of windows that agreed.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Image files (PNG, JPEG, PGM/PPM).", valueName: "file"))
+    var files: [String]
+
+    @Option(help: ArgumentHelp("The cascade file.", valueName: "path"))
+    var cascade = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml"
+
+    @Option(help: "How much larger each scale's window is than the last's.")
+    var scaleFactor = 1.1
+
+    @Option(help: "Windows a face needs around it to be kept.")
+    var minNeighbors = 3
+
+    @Option(help: ArgumentHelp("The smallest face searched for, in pixels.", valueName: "pixels"))
+    var minSize = 30
+
+    @Option(help: ArgumentHelp("Border added before searching, as a fraction of the larger side.", valueName: "fraction"))
+    var pad: Double = 0
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one image file") }
+        guard scaleFactor > 1 else { throw ValidationError("--scale-factor must be greater than 1") }
+        guard minNeighbors >= 0, minSize >= 1 else { throw ValidationError("--min-neighbors and --min-size must be positive") }
+        guard (0...2).contains(pad) else { throw ValidationError("--pad must be between 0 and 2") }
+    }
+
+    func run() throws {
+        let detector = try HaarFaceDetector(cascadePath: cascade, search: CascadeSearch(
+            scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad)
+        var views: [DetectionView] = []
+        for file in files {
+            let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))
+            let clock = ContinuousClock(), start = clock.now
+            let faces = try detector.detectFaces(in: image).map { face in
+                FaceView(x: face.box.x, y: face.box.y, width: face.box.width, height: face.box.height, neighbors: Int(face.score))
+            }
+            let elapsed = clock.now - start
+            views.append(DetectionView(file: file, width: image.width, height: image.height, faces: faces,
+                                       milliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
+        }
+        if output.json {
+            try JSONOutput.print(views)
+        } else {
+            for view in views {
+                for face in view.faces { print("\(view.file)\t\(face.x) \(face.y) \(face.width) \(face.height)\t\(face.neighbors)") }
+            }
+        }
+    }
+}
+
+/// The JSON of one searched file.
+struct DetectionView: Encodable {
+    let file: String
+    let width: Int
+    let height: Int
+    let faces: [FaceView]
+    let milliseconds: Double
+}
+
+struct FaceView: Encodable {
+    let x, y, width, height, neighbors: Int
+}

@@ -1,0 +1,101 @@
+import Foundation
+import HaarCascadeDetector
+import SimDBCore
+import SimDBImageIO
+import SimDBTestSupport
+import Testing
+
+/// The cascade files are Debian's opencv-data package, which `make test` installs.
+let frontalFace = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml"
+
+@Suite("Haar cascade files")
+struct HaarCascadeFileTests {
+    @Test("OpenCV's frontal face and eye cascades are read: window, stages")
+    func readsOpenCVFiles() throws {
+        let face = try HaarCascade(contentsOf: frontalFace)
+        #expect(face.windowWidth == 24 && face.windowHeight == 24 && face.stageCount == 25)
+        let eye = try HaarCascade(contentsOf: HaarCascade.standardDirectory + "/haarcascade_eye.xml")
+        #expect(eye.windowWidth == 20 && eye.stageCount == 24)
+    }
+
+    @Test("a missing file names the package; damaged files are refused with what is wrong")
+    func badFiles() throws {
+        let missing = #expect(throws: SimDBError.self) { try HaarCascade(contentsOf: "/nonexistent/cascade.xml") }
+        #expect(missing?.code == .notFound && missing?.message.contains("opencv-data") == true)
+        let directory = try TemporaryDirectory()
+        let good = try String(contentsOfFile: frontalFace, encoding: .utf8)
+        let cases: [(String, String, String)] = [
+            ("empty.xml", "", "no element"),
+            ("cut.xml", String(good.prefix(good.count / 2)), "unterminated"),
+            ("lbp.xml", good.replacingOccurrences(of: "<featureType>HAAR", with: "<featureType>LBP"), "only BOOST stages of HAAR"),
+            ("tilted.xml", good.replacingOccurrences(of: "</rects></_>", with: "</rects><tilted>1</tilted></_>"), "tilted"),
+            ("outside.xml", good.replacingOccurrences(of: "6 4 12 9 -1.", with: "16 4 12 9 -1."), "outside the window"),
+            ("node.xml", good.replacingOccurrences(of: "0 -1 0 -3.1511999666690826e-02", with: "0 -1 99999 -3.15e-02"), "a tree node"),
+        ]
+        for (name, text, expected) in cases {
+            let path = try directory.write(Array(text.utf8), to: name)
+            let error = #expect(throws: SimDBError.self, "\(name)") { try HaarCascade(contentsOf: path) }
+            #expect(error?.code == .corruptStore && error?.message.contains(expected) == true, "\(name): \(String(describing: error))")
+        }
+    }
+}
+
+@Suite("Cascade search")
+struct CascadeSearchTests {
+    @Test("grouping: windows close together merge into their mean, lonely ones and boxes inside stronger ones go")
+    func grouping() {
+        let cluster = (0..<5).map { PixelBox(x: 100 + $0, y: 50 + $0 % 2, width: 60, height: 60) }
+        let lonely = [PixelBox(x: 300, y: 300, width: 40, height: 40)]
+        let inside = (0..<4).map { PixelBox(x: 115 + $0, y: 65, width: 30, height: 30) }
+        let groups = CascadeClassifier.group(cluster + lonely + inside, minNeighbors: 3)
+        #expect(groups.count == 1)
+        #expect(groups.first?.box == PixelBox(x: 102, y: 50, width: 60, height: 60) && groups.first?.neighbors == 5)
+        #expect(CascadeClassifier.group(cluster, minNeighbors: 5).isEmpty)
+        #expect(CascadeClassifier.group(lonely, minNeighbors: 0).count == 1)
+    }
+
+    @Test("bilinear resizing keeps flat images flat and samples pixel centres")
+    func resizing() {
+        let flat = GreyImage(width: 7, height: 5, pixels: [UInt8](repeating: 77, count: 35))
+        #expect(flat.resized(width: 3, height: 2).pixels.allSatisfy { $0 == 77 })
+        let ramp = GreyImage(width: 4, height: 1, pixels: [0, 100, 200, 255])
+        #expect(ramp.resized(width: 2, height: 1).pixels == [50, 228])
+        #expect(ramp.padded(by: 1).pixels == [0, 0, 100, 200, 255, 255, 0, 0, 100, 200, 255, 255, 0, 0, 100, 200, 255, 255])
+    }
+
+    @Test("no face in noise, flat grey or gradients")
+    func noFaceInNonFaces() throws {
+        let classifier = CascadeClassifier(try HaarCascade(contentsOf: frontalFace))
+        var generator = SplitMix64(seed: 3)
+        let noise = GreyImage(width: 320, height: 240, pixels: (0..<(320 * 240)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let flat = GreyImage(width: 200, height: 200, pixels: [UInt8](repeating: 128, count: 40_000))
+        let gradient = GreyImage(width: 256, height: 200, pixels: (0..<(256 * 200)).map { UInt8($0 % 256) })
+        for picture in [noise, flat, gradient] { #expect(classifier.detect(in: picture).isEmpty) }
+    }
+
+    @Test("ORL faces are found once padded, inside the picture and face-sized")
+    func findsORLFaces() throws {
+        guard let orl = SharedData.orl else {
+            print("skipped: ../shared/data/orl is not here")
+            return
+        }
+        let classifier = CascadeClassifier(try HaarCascade(contentsOf: frontalFace))
+        var found = 0, total = 0
+        for person in stride(from: 1, through: 40, by: 4) {
+            for picture in [1, 5] {
+                let image = try ImageDecoder().decode(contentsOf: orl.appendingPathComponent("s\(person)/\(picture).pgm"))
+                let grey = GreyImage(image)
+                let border = grey.height / 4
+                let faces = classifier.detect(in: grey.padded(by: border))
+                total += 1
+                guard let face = faces.first else { continue }
+                found += 1
+                // The face is in the picture (92 x 112), not in the border, and face-sized.
+                let box = PixelBox(x: face.box.x - border, y: face.box.y - border, width: face.box.width, height: face.box.height)
+                #expect(box.intersectionOverUnion(PixelBox(x: 0, y: 0, width: 92, height: 112)) > 0.3, "s\(person)/\(picture): \(box)")
+                #expect((40...130).contains(box.width), "s\(person)/\(picture): \(box)")
+            }
+        }
+        #expect(found == total, "\(found) of \(total) ORL faces found")
+    }
+}

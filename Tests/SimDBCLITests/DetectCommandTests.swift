@@ -1,0 +1,29 @@
+import Foundation
+import SimDBSamples
+import SimDBTestSupport
+import Testing
+
+@Suite("simdb detect")
+struct DetectCommandTests {
+    @Test("JSON per file; ORL faces found when padded; a missing cascade names its package; bad input exits 3")
+    func detect() throws {
+        let directory = try TemporaryDirectory()
+        let noise = try directory.write(try SyntheticFaces.png(person: 1, index: 0), to: "synthetic.png")
+        var files = [noise]
+        if let orl = SharedData.orl { files.append(orl.appendingPathComponent("s7/3.pgm").path) }
+        let result = try CLI.run(["detect", "--json", "--pad", "0.25"] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        let views = try #require(try result.json() as? [[String: Any]])
+        #expect(views.count == files.count)
+        #expect(Set(views[0].keys) == ["file", "width", "height", "faces", "milliseconds"])
+        if views.count == 2 {
+            let faces = try #require(views[1]["faces"] as? [[String: Int]])
+            #expect(faces.count == 1 && Set(faces[0].keys) == ["x", "y", "width", "height", "neighbors"], "\(faces)")
+        }
+        let missing = try CLI.run(["detect", noise, "--cascade", directory.path("none.xml")])
+        #expect(missing.status == 4 && missing.stderr.contains("apt-get install opencv-data"), "\(missing.stderr)")
+        let bad = try CLI.run(["detect", try directory.write(Array("no image".utf8), to: "bad.png")])
+        #expect(bad.status == 3 && bad.stderr.contains("bad.png"))
+        #expect(try CLI.run(["detect", noise, "--scale-factor", "1"]).status == 2)
+    }
+}
