@@ -82,3 +82,16 @@ public struct GreyImage: Sendable, Equatable {
         return GreyImage(width: newWidth, height: newHeight, pixels: out)
     }
 }
+
+extension GreyImage {
+    /// The part of the picture inside `box`, clipped to the picture; `nil` when nothing is left.
+    public func cropped(to box: PixelBox) -> GreyImage? {
+        let left = max(box.x, 0), top = max(box.y, 0)
+        let right = min(box.x + box.width, width), bottom = min(box.y + box.height, height)
+        guard right > left, bottom > top else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity((right - left) * (bottom - top))
+        for y in top..<bottom { out += pixels[(y * width + left)..<(y * width + right)] }
+        return GreyImage(width: right - left, height: bottom - top, pixels: out)
+    }
+}

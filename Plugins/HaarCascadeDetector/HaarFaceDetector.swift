@@ -1,13 +1,19 @@
 import SimDBCore
 
 /// A ``FaceDetector`` over OpenCV's frontal face cascade: the picture made grey, given a border
-/// repeating its edge pixels (room for a window around a face cropped tight), and searched.
+/// repeating its edge pixels (room for a window around a face cropped tight), and searched. With
+/// an eye cascade, each face's eyes are then looked for in the upper part of its box, enlarged
+/// to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported eye on
+/// each side of the box's centre, when both are found.
 public struct HaarFaceDetector: FaceDetector {
     public let identifier: String
     public let classifier: CascadeClassifier
+    public let eyeClassifier: CascadeClassifier?
     public let search: CascadeSearch
     /// The border, as a fraction of the picture's larger side.
     public let padding: Double
+    /// The width face boxes are scaled to before the eye search.
+    static let eyeSearchWidth = 160
 
     /// - Parameters:
     ///   - cascadePath: the cascade file; by default `haarcascade_frontalface_default.xml` from
@@ -15,9 +21,12 @@ public struct HaarFaceDetector: FaceDetector {
     ///   - search: OpenCV's `detectMultiScale` parameters.
     ///   - padding: the border, as a fraction of the larger side (0.25 lets ORL's tight crops hold a window).
     /// - Throws: what reading the cascade throws (`.notFound` naming the package when it is missing).
+    ///   - eyeCascadePath: the eye cascade, or `nil` to find no eyes.
     public init(cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
+                eyeCascadePath: String? = HaarCascade.standardDirectory + "/haarcascade_eye.xml",
                 search: CascadeSearch = CascadeSearch(), padding: Double = 0.25) throws {
         classifier = CascadeClassifier(try HaarCascade(contentsOf: cascadePath))
+        eyeClassifier = try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) }
         self.search = search
         self.padding = padding
         identifier = "haar-frontalface/1"
@@ -26,10 +35,38 @@ public struct HaarFaceDetector: FaceDetector {
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
         let grey = GreyImage(image)
         let border = Int((Double(max(grey.width, grey.height)) * padding).rounded())
-        return classifier.detect(in: grey.padded(by: border), search).map { face in
-            DetectedFace(box: PixelBox(x: face.box.x - border, y: face.box.y - border,
-                                       width: face.box.width, height: face.box.height),
-                         score: Float(face.neighbors))
+        let padded = grey.padded(by: border)
+        return classifier.detect(in: padded, search).map { face in
+            let eyes = findEyes(in: padded, face: face.box).map {
+                (left: (x: $0.left.x - Float(border), y: $0.left.y - Float(border)),
+                 right: (x: $0.right.x - Float(border), y: $0.right.y - Float(border)))
+            }
+            return DetectedFace(box: PixelBox(x: face.box.x - border, y: face.box.y - border,
+                                              width: face.box.width, height: face.box.height),
+                                score: Float(face.neighbors), eyes: eyes)
         }
+    }
+
+    /// The centres of both eyes in `face`, in `picture`'s pixels, when the eye cascade finds one
+    /// on each side of the box's vertical centre line in its upper 60 %.
+    func findEyes(in picture: GreyImage, face: PixelBox) -> (left: (x: Float, y: Float), right: (x: Float, y: Float))? {
+        guard let eyeClassifier,
+              let region = picture.cropped(to: PixelBox(x: face.x, y: face.y, width: face.width, height: face.height * 3 / 5))
+        else { return nil }
+        let scale = Float(Self.eyeSearchWidth) / Float(face.width)
+        let enlarged = region.resized(width: Self.eyeSearchWidth, height: max(1, Int((Float(region.height) * scale).rounded())))
+        let candidates = eyeClassifier.detect(in: enlarged, CascadeSearch(scaleFactor: 1.1, minNeighbors: 3, minSize: 20,
+                                                                            maxSize: Self.eyeSearchWidth / 2))
+        let middle = Float(Self.eyeSearchWidth) / 2
+        func centre(_ box: PixelBox) -> (x: Float, y: Float) {
+            (Float(face.x) + (Float(box.x) + Float(box.width) / 2) / scale,
+             Float(face.y) + (Float(box.y) + Float(box.height) / 2) / scale)
+        }
+        func best(_ side: (Float) -> Bool) -> PixelBox? {
+            candidates.filter { side(Float($0.box.x) + Float($0.box.width) / 2) }
+                .max { ($0.neighbors, $0.box.area) < ($1.neighbors, $1.box.area) }?.box
+        }
+        guard let left = best({ $0 < middle }), let right = best({ $0 >= middle }) else { return nil }
+        return (centre(left), centre(right))
     }
 }

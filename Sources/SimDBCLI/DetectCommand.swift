@@ -14,8 +14,10 @@ struct DetectCommand: ParsableCommand {
             of OpenCV's detectMultiScale. The files come from Debian's opencv-data package \
             (apt-get install opencv-data). --pad adds a border repeating the edge pixels, as a \
             fraction of the larger side, so that faces cropped tight still fit a detection \
-            window; boxes are given in the original image's pixels. Plain output: one line per \
-            face, the file, then x y width height and the number of windows that agreed.
+            window; boxes are given in the original image's pixels. The eyes are looked for in \
+            each face's upper part with the eye cascade. Plain output: one line per face, the \
+            file, then x y width height, the number of windows that agreed, and the eyes' \
+            centres when both were found.
             """
     )
 
@@ -24,6 +26,12 @@ struct DetectCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The cascade file.", valueName: "path"))
     var cascade = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml"
+
+    @Option(help: ArgumentHelp("The eye cascade, for the eyes of each face.", valueName: "path"))
+    var eyeCascade = HaarCascade.standardDirectory + "/haarcascade_eye.xml"
+
+    @Flag(help: "Do not look for eyes.")
+    var noEyes = false
 
     @Option(help: "How much larger each scale's window is than the last's.")
     var scaleFactor = 1.1
@@ -47,14 +55,15 @@ struct DetectCommand: ParsableCommand {
     }
 
     func run() throws {
-        let detector = try HaarFaceDetector(cascadePath: cascade, search: CascadeSearch(
+        let detector = try HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))
             let clock = ContinuousClock(), start = clock.now
             let faces = try detector.detectFaces(in: image).map { face in
-                FaceView(x: face.box.x, y: face.box.y, width: face.box.width, height: face.box.height, neighbors: Int(face.score))
+                FaceView(x: face.box.x, y: face.box.y, width: face.box.width, height: face.box.height, neighbors: Int(face.score),
+                         leftEye: face.eyes.map { [$0.left.x, $0.left.y] }, rightEye: face.eyes.map { [$0.right.x, $0.right.y] })
             }
             let elapsed = clock.now - start
             views.append(DetectionView(file: file, width: image.width, height: image.height, faces: faces,
@@ -64,7 +73,10 @@ struct DetectCommand: ParsableCommand {
             try JSONOutput.print(views)
         } else {
             for view in views {
-                for face in view.faces { print("\(view.file)\t\(face.x) \(face.y) \(face.width) \(face.height)\t\(face.neighbors)") }
+                for face in view.faces {
+                    let eyes = [face.leftEye, face.rightEye].compactMap { $0.map { "\($0[0]),\($0[1])" } }.joined(separator: " ")
+                    print("\(view.file)\t\(face.x) \(face.y) \(face.width) \(face.height)\t\(face.neighbors)" + (eyes.isEmpty ? "" : "\t\(eyes)"))
+                }
             }
         }
     }
@@ -81,4 +93,10 @@ struct DetectionView: Encodable {
 
 struct FaceView: Encodable {
     let x, y, width, height, neighbors: Int
+    /// The eyes' centres, `[x, y]`, present when both were found.
+    let leftEye, rightEye: [Float]?
+
+    enum CodingKeys: String, CodingKey {
+        case x, y, width, height, neighbors, leftEye = "left_eye", rightEye = "right_eye"
+    }
 }

@@ -99,3 +99,31 @@ struct CascadeSearchTests {
         #expect(found == total, "\(found) of \(total) ORL faces found")
     }
 }
+
+@Suite("Eyes")
+struct EyeTests {
+    @Test("on ORL faces the eyes are found in most, left of right, level-ish, a plausible distance apart, in the upper face")
+    func findsEyes() throws {
+        guard let orl = SharedData.orl else {
+            print("skipped: ../shared/data/orl is not here")
+            return
+        }
+        let detector = try HaarFaceDetector()
+        var faces = 0, withEyes = 0
+        for person in stride(from: 2, through: 40, by: 3) {
+            for picture in [2, 7] {
+                let image = try ImageDecoder().decode(contentsOf: orl.appendingPathComponent("s\(person)/\(picture).pgm"))
+                guard let face = try detector.detectFaces(in: image).first else { continue }
+                faces += 1
+                guard let eyes = face.eyes else { continue }
+                withEyes += 1
+                let distance = (eyes.right.x - eyes.left.x) / Float(face.box.width)
+                #expect((0.25...0.6).contains(distance), "s\(person)/\(picture): eyes \(distance) of the width apart")
+                #expect(abs(eyes.right.y - eyes.left.y) < Float(face.box.height) / 6, "s\(person)/\(picture)")
+                #expect(eyes.left.y > Float(face.box.y) && eyes.left.y < Float(face.box.y) + Float(face.box.height) * 0.6)
+            }
+        }
+        print("ORL: eyes found in \(withEyes) of \(faces) faces")
+        #expect(faces == 26 && Double(withEyes) >= 0.75 * Double(faces), "eyes in \(withEyes) of \(faces) faces")
+    }
+}

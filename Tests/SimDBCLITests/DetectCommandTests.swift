@@ -17,8 +17,8 @@ struct DetectCommandTests {
         #expect(views.count == files.count)
         #expect(Set(views[0].keys) == ["file", "width", "height", "faces", "milliseconds"])
         if views.count == 2 {
-            let faces = try #require(views[1]["faces"] as? [[String: Int]])
-            #expect(faces.count == 1 && Set(faces[0].keys) == ["x", "y", "width", "height", "neighbors"], "\(faces)")
+            let faces = try #require(views[1]["faces"] as? [[String: Any]])
+            #expect(faces.count == 1 && Set(faces[0].keys).isSuperset(of: ["x", "y", "width", "height", "neighbors"]), "\(faces)")
         }
         let missing = try CLI.run(["detect", noise, "--cascade", directory.path("none.xml")])
         #expect(missing.status == 4 && missing.stderr.contains("apt-get install opencv-data"), "\(missing.stderr)")
