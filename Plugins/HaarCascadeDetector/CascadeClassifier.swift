@@ -64,8 +64,8 @@ public struct CascadeClassifier: Sendable {
             if scaledWindow.width < search.minSize || scaledWindow.height < search.minSize { continue }
             let integral = IntegralImage(picture.resized(width: scaled.width, height: scaled.height), stride: offsets.stride)
             let step = factor > 2 ? 1 : 2
-            for y in stride(from: 0, to: scaled.height - window.height, by: step) {
-                for x in stride(from: 0, to: scaled.width - window.width, by: step)
+            for y in stride(from: 0, through: scaled.height - window.height, by: step) {
+                for x in stride(from: 0, through: scaled.width - window.width, by: step)
                 where accepts(integral, at: y * integral.stride + x, offsets: offsets) {
                     found.append(PixelBox(x: Int((Double(x) * factor).rounded()), y: Int((Double(y) * factor).rounded()),
                                           width: scaledWindow.width, height: scaledWindow.height))
