@@ -67,8 +67,7 @@ public struct HaarCascade: Sendable {
         func damaged(_ why: String) -> SimDBError { SimDBError(.corruptStore, "\(name): not a cascade simdb can read (\(why))") }
         let root = try SimpleXML.parse(xml, name: name)
         guard let cascade = root.child("cascade") else {
-            throw damaged(root.child("haarcascade_frontalface_alt") != nil || root.children.first?.children.first?.name == "size"
-                ? "the pre-2.0 format; convert it with OpenCV" : "no <cascade> element")
+            throw damaged("no <cascade> element; files in the pre-2.0 format must be converted with OpenCV")
         }
         guard cascade.child("stageType")?.text == "BOOST", cascade.child("featureType")?.text == "HAAR" else {
             throw damaged("only BOOST stages of HAAR features are supported")

@@ -6,7 +6,7 @@ import SimDBCore
 /// to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported eye on
 /// each side of the box's centre, when both are found.
 public struct HaarFaceDetector: FaceDetector {
-    public let identifier: String
+    public let identifier = "haar-frontalface/1"
     public let classifier: CascadeClassifier
     public let eyeClassifier: CascadeClassifier?
     public let search: CascadeSearch
@@ -29,7 +29,6 @@ public struct HaarFaceDetector: FaceDetector {
         eyeClassifier = try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) }
         self.search = search
         self.padding = padding
-        identifier = "haar-frontalface/1"
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {

@@ -89,10 +89,3 @@ extension AuditEntry {
         detail = (error as? SimDBError)?.message ?? "\(error)"
     }
 }
-
-extension Duration {
-    /// The duration in milliseconds, as audit rows record it.
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
-    }
-}

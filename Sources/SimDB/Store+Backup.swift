@@ -35,11 +35,7 @@ extension Store {
                 try vectors.copy(to: staged.file(Self.vectorsFileName))
                 return try catalog.counts()
             }
-            var bytes = 0
-            for name in [Self.catalogFileName, Self.vectorsFileName] {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: staged.file(name))
-                bytes += (attributes?[.size] as? Int) ?? 0
-            }
+            let bytes = Self.size(staged.file(Self.catalogFileName)) + Self.size(staged.file(Self.vectorsFileName))
             guard try staged.publish(replacingEmptyDirectory: false) else {
                 throw SimDBError(.invalidArgument, "\(directory): already exists; a backup goes to a new directory")
             }

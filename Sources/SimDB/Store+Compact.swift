@@ -115,7 +115,8 @@ extension Store {
         try body()
     }
 
-    private static func size(_ path: String) -> Int {
+    /// A file's size in bytes, 0 when it is missing.
+    static func size(_ path: String) -> Int {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     }
 }

@@ -65,9 +65,8 @@ struct DetectCommand: ParsableCommand {
                 FaceView(x: face.box.x, y: face.box.y, width: face.box.width, height: face.box.height, neighbors: Int(face.score),
                          leftEye: face.eyes.map { [$0.left.x, $0.left.y] }, rightEye: face.eyes.map { [$0.right.x, $0.right.y] })
             }
-            let elapsed = clock.now - start
             views.append(DetectionView(file: file, width: image.width, height: image.height, faces: faces,
-                                       milliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
+                                       milliseconds: (clock.now - start).milliseconds))
         }
         if output.json {
             try JSONOutput.print(views)

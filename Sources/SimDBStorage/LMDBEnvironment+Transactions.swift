@@ -107,17 +107,9 @@ extension LMDBEnvironment {
             mdb_txn_abort(txn)
             gate.leave()
         }
-        var info = MDB_envinfo(), pages = MDB_stat(), descriptor: Int32 = -1
-        try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info", path: path)
-        try LMDBError.check(mdb_env_stat(env, &pages), "mdb_env_stat", path: path)
-        try LMDBError.check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd", path: path)
-        let needed = (info.me_last_pgno + 1) * Int(pages.ms_psize)
-        var file = stat()
-        guard fstat(descriptor, &file) == 0 else {
-            throw SimDBError(.storage, "\(path): cannot read its size (\(String(cString: strerror(errno))))")
-        }
-        if Int(file.st_size) < needed {
-            guard ftruncate(descriptor, off_t(needed)) == 0, fsync(descriptor) == 0 else {
+        let (file, lastPageEnd, descriptor) = try Self.lengths(env, path: path)
+        if file < lastPageEnd {
+            guard ftruncate(descriptor, off_t(lastPageEnd)) == 0, fsync(descriptor) == 0 else {
                 throw SimDBError(.storage, "\(path): cannot extend it to its last page (\(String(cString: strerror(errno))))")
             }
         }

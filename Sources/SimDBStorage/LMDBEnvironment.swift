@@ -139,7 +139,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try LMDBError.check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open", path: path)
             var info = MDB_envinfo()
             try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info", path: path)
-            try checkLength(env, lastPage: info.me_last_pgno, path: path)
+            try checkLength(env, path: path)
             var mapSize = info.me_mapsize
             if !readOnly && mapSize < initialMapSize {
                 try LMDBError.check(mdb_env_set_mapsize(env, initialMapSize), "mdb_env_set_mapsize", path: path)
@@ -155,21 +155,26 @@ public final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    /// Refuses a file shorter than its last committed page: LMDB maps the file and would fault
-    /// (SIGBUS) on the first read of a page past its end, so a truncated file must be caught here.
-    /// Every commit leaves the file that long (`extendToLastPage`), so a shorter file was cut.
-    private static func checkLength(_ env: OpaquePointer, lastPage: Int, path: String) throws {
-        var pages = MDB_stat()
+    /// The data file's length, where its last committed page ends, and its descriptor.
+    static func lengths(_ env: OpaquePointer, path: String) throws -> (file: Int, lastPageEnd: Int, descriptor: Int32) {
+        var info = MDB_envinfo(), pages = MDB_stat(), descriptor: Int32 = -1, file = stat()
+        try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info", path: path)
         try LMDBError.check(mdb_env_stat(env, &pages), "mdb_env_stat", path: path)
-        var file = stat(), descriptor: Int32 = -1
         try LMDBError.check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd", path: path)
         guard fstat(descriptor, &file) == 0 else {
             throw SimDBError(.storage, "\(path): cannot read its size (\(String(cString: strerror(errno))))")
         }
-        let needed = (lastPage + 1) * Int(pages.ms_psize)
-        if Int(file.st_size) < needed {
+        return (Int(file.st_size), (info.me_last_pgno + 1) * Int(pages.ms_psize), descriptor)
+    }
+
+    /// Refuses a file shorter than its last committed page: LMDB maps the file and would fault
+    /// (SIGBUS) on the first read of a page past its end, so a truncated file must be caught here.
+    /// Every commit leaves the file that long (`extendToLastPage`), so a shorter file was cut.
+    private static func checkLength(_ env: OpaquePointer, path: String) throws {
+        let (file, lastPageEnd, _) = try lengths(env, path: path)
+        if file < lastPageEnd {
             throw SimDBError(.corruptStore,
-                "\(path): truncated (\(file.st_size) bytes, but its last page ends at byte \(needed)); restore the store from a backup")
+                "\(path): truncated (\(file) bytes, but its last page ends at byte \(lastPageEnd)); restore the store from a backup")
         }
     }
 
