@@ -62,14 +62,14 @@ let package = Package(
         // The public facade that other Swift services link.
         .target(name: "SimDB", dependencies: [
             "SimDBCore", "SimDBImageIO", "SimDBStorage", "SimDBIndex", "SimDBCatalog", "SimDBEvaluation", "PixelsEncoder", "SiameseEncoder",
-            "CDefaultModel",
+            "HaarCascadeDetector", "CDefaultModel",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Deterministic synthetic pictures for the demo and the tests (never for accuracy figures).
         .target(name: "SimDBSamples", dependencies: ["SimDBCore", "SimDBImageIO"]),
-        .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDBSamples"]),
+        .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDBSamples", "SimDBCore", "SimDBImageIO"]),
 
         // kill -9 tests of the write protocol: a worker writing at random, killed again and again.
         .executableTarget(name: "SimDBCrashTest", dependencies: ["SimDB", "SimDBCore", "SimDBSamples"]),

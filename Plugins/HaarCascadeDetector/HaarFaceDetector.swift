@@ -6,12 +6,20 @@ import SimDBCore
 /// to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported eye on
 /// each side of the box's centre, when both are found.
 public struct HaarFaceDetector: FaceDetector {
-    public let identifier = "haar-frontalface/1"
+    /// The identifier of the standard set-up: the default cascades, search and border.
+    public static let standardIdentifier = "haar-frontalface/1"
+    /// ``standardIdentifier`` unless the creator named its own set-up.
+    public let identifier: String
     public let classifier: CascadeClassifier
     public let eyeClassifier: CascadeClassifier?
     public let search: CascadeSearch
     /// The border, as a fraction of the picture's larger side.
     public let padding: Double
+    /// Faces supported by fewer windows than this fraction of the best-supported face's are
+    /// dropped: in cluttered photos the cascade's false faces gather a handful of windows where
+    /// a real face gathers dozens, and a false face larger than the real one would otherwise be
+    /// the one enrolled. 0 keeps every face `detectMultiScale` keeps.
+    public let minimumRelativeSupport: Double
     /// The width face boxes are scaled to before the eye search.
     static let eyeSearchWidth = 160
 
@@ -22,20 +30,28 @@ public struct HaarFaceDetector: FaceDetector {
     ///   - padding: the border, as a fraction of the larger side (0.25 lets ORL's tight crops hold a window).
     /// - Throws: what reading the cascade throws (`.notFound` naming the package when it is missing).
     ///   - eyeCascadePath: the eye cascade, or `nil` to find no eyes.
-    public init(cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
+    ///   - minimumRelativeSupport: see ``minimumRelativeSupport``.
+    ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
+    public init(identifier: String = HaarFaceDetector.standardIdentifier,
+                cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
                 eyeCascadePath: String? = HaarCascade.standardDirectory + "/haarcascade_eye.xml",
-                search: CascadeSearch = CascadeSearch(), padding: Double = 0.25) throws {
+                search: CascadeSearch = CascadeSearch(), padding: Double = 0.25,
+                minimumRelativeSupport: Double = 0.2) throws {
+        self.identifier = identifier
         classifier = CascadeClassifier(try HaarCascade(contentsOf: cascadePath))
         eyeClassifier = try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) }
         self.search = search
         self.padding = padding
+        self.minimumRelativeSupport = minimumRelativeSupport
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
         let grey = GreyImage(image)
         let border = Int((Double(max(grey.width, grey.height)) * padding).rounded())
         let padded = grey.padded(by: border)
-        return classifier.detect(in: padded, search).map { face in
+        let found = classifier.detect(in: padded, search)
+        let strongest = Double(found.map(\.neighbors).max() ?? 0)
+        return found.filter { Double($0.neighbors) >= minimumRelativeSupport * strongest }.map { face in
             let eyes = findEyes(in: padded, face: face.box).map {
                 (left: (x: $0.left.x - Float(border), y: $0.left.y - Float(border)),
                  right: (x: $0.right.x - Float(border), y: $0.right.y - Float(border)))

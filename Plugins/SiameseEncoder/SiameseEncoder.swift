@@ -24,11 +24,18 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
         try self.init(network: network, header: header)
     }
 
+    /// The face margin of a model trained on faces framed by a detector, when its file does not
+    /// record one; see ``ImageInputSpec/faceMargin``.
+    public private(set) var faceMargin: Float?
+
     /// Loads a model file's bytes already in memory (a model linked into the binary).
+    /// - Parameter faceMargin: makes the encoder one of faces framed with this margin (the
+    ///   built-in model, whose file predates the field), unless its file records one.
     /// - Throws: ``SimDBError`` as ``ModelFile/read(bytes:name:)``.
-    public convenience init(modelBytes: UnsafeRawBufferPointer, name: String) throws {
+    public convenience init(modelBytes: UnsafeRawBufferPointer, name: String, faceMargin: Float? = nil) throws {
         let (network, header) = try ModelFile.read(bytes: modelBytes, name: name)
         try self.init(network: network, header: header)
+        self.faceMargin = faceMargin
     }
 
     /// Wraps a built network, for example one being trained.
@@ -44,7 +51,10 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
 
     public var identifier: String { header.encoder }
     public var dimension: Int { network.embeddingDimension }
-    public var input: ImageInputSpec { network.architecture.input }
+    public var input: ImageInputSpec {
+        let spec = network.architecture.input
+        return spec.faceMargin == nil && faceMargin != nil ? spec.withFaceMargin(faceMargin) : spec
+    }
     public var preferredMetric: String { header.preferredMetric }
 
     public func defaultThreshold(for metric: String) -> Float? {

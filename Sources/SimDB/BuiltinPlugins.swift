@@ -1,4 +1,5 @@
 import Foundation
+import HaarCascadeDetector
 import PixelsEncoder
 import SiameseEncoder
 import SimDBCore
@@ -7,13 +8,20 @@ import SimDBCore
 public enum BuiltinPlugins {
     /// The encoder identifiers simdb ships.
     public static let encoders = [DefaultModel.identifier, PixelsEncoder.identifier]
+    /// The face detector new stores of face encoders use: OpenCV's frontal face cascade with
+    /// the eye cascade, from Debian's `opencv-data` package.
+    public static let defaultDetector = HaarFaceDetector.standardIdentifier
 
-    /// Registers simdb's encoders in `registry` (the metrics are already built in), leaving any
+    /// The standard cascade detector, read once per process on first use.
+    private static let haarDetector = Result { try HaarFaceDetector() }
+
+    /// Registers simdb's encoders and face detector in `registry` (the metrics are already built in), leaving any
     /// registration the caller made under the same identifier in place. Idempotent.
     public static func install(into registry: PluginRegistry) {
         // The identifier is a compile-time constant of the form name/version, so this cannot fail.
         _ = try? registry.registerEncoderIfAbsent(PixelsEncoder.identifier) { PixelsEncoder() }
         _ = try? registry.registerEncoderIfAbsent(DefaultModel.identifier) { try DefaultModel.shared.get() }
+        _ = try? registry.registerDetectorIfAbsent(defaultDetector) { try haarDetector.get() }
     }
 }
 

@@ -20,9 +20,15 @@ public enum DefaultModel {
     /// to share: it serialises its calls.)
     static let shared = Result { try makeEncoder() }
 
+    /// The margin around a detected face that frames it as the model's training pictures were
+    /// framed: on the LFW-train training identities (most of what training draws), the model's
+    /// centre crop was a median 1.174 times the width of the face box `haar-frontalface/1` finds,
+    /// centred on the box (docs/model-card.md, "Framing").
+    public static let faceMargin: Float = 0.087
+
     /// Builds a new encoder from the linked bytes (checksum, header, weights: milliseconds).
     /// - Throws: ``SimDBError`` `.corruptStore` if the linked model is damaged (a broken build).
     public static func makeEncoder() throws -> SiameseEncoder {
-        try SiameseEncoder(modelBytes: bytes, name: "the built-in model \(identifier)")
+        try SiameseEncoder(modelBytes: bytes, name: "the built-in model \(identifier)", faceMargin: faceMargin)
     }
 }

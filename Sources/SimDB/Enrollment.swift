@@ -8,13 +8,23 @@ public struct Enrollment: Sendable {
     public var name: String?
     /// Entries to merge into the person's metadata.
     public var metadata: [String: String]
+    /// What to do when the store's detector finds several faces in an image: refuse the
+    /// enrolment (`false`), or enrol the largest.
+    public var largestFace = false
+    /// What to do when the store's detector finds no face in an image: refuse the enrolment
+    /// (`false`), or leave the image out and list it in ``AddResult/skipped`` (a person left
+    /// with no image is not written).
+    public var skipImagesWithoutFace = false
 
     /// Creates an enrolment.
-    public init(personId: String, images: [ImageSource], name: String? = nil, metadata: [String: String] = [:]) {
+    public init(personId: String, images: [ImageSource], name: String? = nil, metadata: [String: String] = [:],
+                largestFace: Bool = false, skipImagesWithoutFace: Bool = false) {
         self.personId = personId
         self.images = images
         self.name = name
         self.metadata = metadata
+        self.largestFace = largestFace
+        self.skipImagesWithoutFace = skipImagesWithoutFace
     }
 }
 

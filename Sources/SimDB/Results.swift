@@ -61,6 +61,17 @@ public struct QueryResult: Sendable, Codable, Equatable {
     /// How the ranking was found: `exact` (every template compared) or `hnsw` (the graph index,
     /// approximate).
     public var search: SearchMethod
+    /// The face the probe was cut around, in the image's pixels; `nil` when the encoder saw
+    /// the whole picture.
+    public var box: PixelBox?
+    /// How many faces the store's detector found in the probe: 0 means none, and the whole
+    /// picture was used; `nil` when no detector looked (`--no-detect`, or no detector recorded).
+    public var facesFound: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case results, decision, metric, encoder, search, box
+        case facesFound = "faces_found"
+    }
 }
 
 /// The answer to "is this Alice?" or "are these the same person?".
@@ -75,6 +86,9 @@ public struct VerifyResult: Sendable, Codable, Equatable {
     public var id: String?
     /// The store's metric identifier.
     public var metric: String
+    /// How each image was framed, in the order given: the face used (the largest) and how many
+    /// the detector found; empty when no detector looked.
+    public var framing: [Framing] = []
 }
 
 /// What an add enrolled.
@@ -83,8 +97,11 @@ public struct AddResult: Sendable, Codable, Equatable {
     public var id: String
     /// Whether the person was new.
     public var created: Bool
-    /// The new template ids, in the order of the images given.
+    /// The new template ids, in the order of the images given (less those skipped).
     public var templates: [UInt64]
+    /// The images left out because no face was found in them
+    /// (``Enrollment/skipImagesWithoutFace``); when every image was, nothing was written.
+    public var skipped: [String] = []
 }
 
 /// What a remove deleted.
@@ -119,9 +136,11 @@ public struct StoreStatistics: Sendable, Codable, Equatable {
     public var formatVersion: Int
     /// When the store was created.
     public var createdAt: Date
+    /// The face detector that frames pictures for the encoder; `nil` when it sees whole pictures.
+    public var detector: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case path, people, templates, vectors, encoder, dimension, metric
+        case path, people, templates, vectors, encoder, dimension, metric, detector
         case metricDirection = "metric_direction"
         case defaultThreshold = "default_threshold"
         case formatVersion = "format_version"

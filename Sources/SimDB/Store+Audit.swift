@@ -77,7 +77,7 @@ extension Store {
                 path: path, people: counts.people, templates: counts.templates, vectors: try vectors.count(),
                 encoder: info.encoder, dimension: info.dimension, metric: info.metric,
                 metricDirection: metric.direction.rawValue, defaultThreshold: defaultThreshold,
-                formatVersion: info.formatVersion, createdAt: info.createdAt)
+                formatVersion: info.formatVersion, createdAt: info.createdAt, detector: info.detector)
         }
     }
 }

@@ -18,15 +18,58 @@ extension Store {
     ///   - options: exact or approximate search, the graph's `efSearch`.
     /// - Throws: ``SimDBError``: `.badImage` / `.imageTooLarge` naming the image, `.invalidArgument`
     ///   for `k < 1`, an `efSearch` out of range, or when no threshold is known.
+    ///
+    /// With a face detector, the probe is its largest face, or the whole picture when none is
+    /// found; the result's `box` and `facesFound` say which.
     public func query(_ image: ImageSource, k: Int = 5, threshold: Float? = nil,
                       options: SearchOptions = SearchOptions()) throws -> QueryResult {
         try audited("query") { entry, _ in
             guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
             let probe = try pipeline.load(image)
             entry.inputSha256 = probe.sha256
-            let vector = try pipeline.embed([probe]).vector(at: 0)
-            return try identify(vector, k: k, threshold: threshold, options: options, entry: &entry)
+            let framed = try pipeline.framedProbe(probe.image)
+            return try identify(framed, of: probe, k: k, threshold: threshold, options: options, entry: &entry)
         }
+    }
+
+    /// Identifies every face in an image: one ``QueryResult`` per face the store's detector
+    /// finds, largest first, each with its `box` (one audit row each). With no face found, or
+    /// no detector, one result for the whole picture, as ``query(_:k:threshold:options:)``.
+    /// - Throws: as ``query(_:k:threshold:options:)``.
+    public func queryEachFace(_ image: ImageSource, k: Int = 5, threshold: Float? = nil,
+                              options: SearchOptions = SearchOptions()) throws -> [QueryResult] {
+        var probe: LoadedImage?
+        var faces: [(input: Image, framing: Framing)] = []
+        let first = try audited("query") { entry, _ in
+            guard k >= 1 else { throw SimDBError(.invalidArgument, "k must be at least 1, got \(k)") }
+            let loaded = try pipeline.load(image)
+            entry.inputSha256 = loaded.sha256
+            probe = loaded
+            faces = try pipeline.framedFaces(loaded.image)
+            return try identify(faces[0], of: loaded, k: k, threshold: threshold, options: options, entry: &entry)
+        }
+        guard let probe else { return [first] }
+        return try [first] + faces.dropFirst().map { face in
+            try audited("query") { entry, _ in
+                entry.inputSha256 = probe.sha256
+                return try identify(face, of: probe, k: k, threshold: threshold, options: options, entry: &entry)
+            }
+        }
+    }
+
+    /// Embeds a framed probe and identifies it; the result says how it was framed.
+    private func identify(_ framed: (input: Image, framing: Framing), of probe: LoadedImage, k: Int, threshold: Float?,
+                          options: SearchOptions, entry: inout AuditEntry) throws -> QueryResult {
+        let vector = try pipeline.embed([probe], inputs: [framed.input]).vector(at: 0)
+        var result = try identify(vector, k: k, threshold: threshold, options: options, entry: &entry)
+        result.box = framed.framing.box
+        result.facesFound = framed.framing.facesFound
+        if let box = framed.framing.box {
+            entry.detail = (entry.detail.map { $0 + "; " } ?? "") + "face \(box.x),\(box.y) \(box.width)x\(box.height)"
+        } else if framed.framing.fellBackToWholePicture {
+            entry.detail = (entry.detail.map { $0 + "; " } ?? "") + "no face found, whole picture"
+        }
+        return result
     }
 
     /// ``query(_:k:threshold:options:)`` for a probe already embedded by this store's encoder
@@ -89,7 +132,8 @@ extension Store {
             entry.inputSha256 = probe.sha256
             let templateIds = try catalog.templates(of: personId).compactMap(\.id).map { UInt64($0) }
             guard !templateIds.isEmpty else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
-            let vector = try pipeline.embed([probe]).vector(at: 0)
+            let framed = try pipeline.framedProbe(probe.image)
+            let vector = try pipeline.embed([probe], inputs: [framed.input]).vector(at: 0)
             let threshold = try resolvedThreshold(threshold)
             let direction = metric.direction
             let best = try vectors.read { reader in
@@ -106,7 +150,8 @@ extension Store {
             }
             guard let best else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
             return record(VerifyResult(match: direction.accepts(best, threshold: threshold), distance: best,
-                                       threshold: threshold, id: personId, metric: info.metric), in: &entry)
+                                       threshold: threshold, id: personId, metric: info.metric,
+                                       framing: framed.framing.facesFound == nil ? [] : [framed.framing]), in: &entry)
         }
     }
 
@@ -116,16 +161,20 @@ extension Store {
         try audited("verify") { entry, _ in
             let images = try [first, second].map { try pipeline.load($0) }
             entry.inputSha256 = Self.combinedHash(images.map(\.sha256))
-            let batch = try pipeline.embed(images)
+            let framed = try images.map { try pipeline.framedProbe($0.image) }
+            let batch = try pipeline.embed(images, inputs: framed.map(\.input))
             let threshold = try resolvedThreshold(threshold)
             let value = batch.withVector(at: 0) { a in batch.withVector(at: 1) { b in metric.distance(a, b) } }
+            let framing = framed.map(\.framing)
             return record(VerifyResult(match: metric.direction.accepts(value, threshold: threshold), distance: value,
-                                       threshold: threshold, id: nil, metric: info.metric), in: &entry)
+                                       threshold: threshold, id: nil, metric: info.metric,
+                                       framing: framing.contains { $0.facesFound != nil } ? framing : []), in: &entry)
         }
     }
 
-    /// The embeddings of decoded images, fitted to the encoder's input first.
-    /// - Throws: what the encoder throws, for example `.badImage` for a blank image.
+    /// The embeddings of decoded images, each framed as a probe (its largest face, or the whole
+    /// picture), fitted to the encoder's input.
+    /// - Throws: what the detector or encoder throws, for example `.badImage` for a blank image.
     public func embed(_ images: [Image]) throws -> EmbeddingBatch {
         try pipeline.embed(images)
     }

@@ -43,20 +43,40 @@ extension Store {
         let imageCount = enrollments.reduce(0) { $0 + $1.images.count }
         var encoded = 0
         var prepared: [PreparedEnrollment] = []
-        for enrollment in enrollments {
+        var skippedAll: [Int: AddResult] = [:]  // enrolments with no image left, by position
+        for (position, enrollment) in enrollments.enumerated() {
             // A refusal here is audited (one row) and nothing has been written.
             // Success is audited when the person is written, below.
-            let (loaded, batch) = try audited("add", personId: enrollment.personId, writesOwnAudit: true) { entry, _ in
+            let item = try audited("add", personId: enrollment.personId, writesOwnAudit: true) { entry, _ in
                 try Validation.enrollment(enrollment)
                 let loaded = try enrollment.images.map { try pipeline.load($0) }
                 entry.inputSha256 = Self.combinedHash(loaded.map(\.sha256))
-                return (loaded, try pipeline.embed(loaded))
+                var kept: [LoadedImage] = [], inputs: [Image] = [], skipped: [String] = []
+                for image in loaded {
+                    do {
+                        inputs.append(try pipeline.framedForEnrolment(image, largestFace: enrollment.largestFace))
+                        kept.append(image)
+                    } catch let error as SimDBError where error.code == .noFace && enrollment.skipImagesWithoutFace {
+                        skipped.append(image.name)
+                    }
+                }
+                let batch = kept.isEmpty ? nil : try pipeline.embed(kept, inputs: inputs)
+                return (kept: kept, batch: batch, skipped: skipped, decoded: loaded.count)
             }
-            encoded += loaded.count
+            encoded += item.decoded
             progress?(AddProgress(stage: .encoding, done: encoded, total: imageCount))
-            prepared.append(PreparedEnrollment(enrollment: enrollment, loaded: loaded, batch: batch))
+            if let batch = item.batch {
+                prepared.append(PreparedEnrollment(enrollment: enrollment, loaded: item.kept, batch: batch,
+                                                   skipped: item.skipped))
+            } else {
+                var entry = AuditEntry(time: Date(), action: "add", actor: actor, personId: enrollment.personId)
+                entry.markRefused(by: SimDBError(.noFace, "no face found in any of \(item.skipped.count) images"))
+                _ = try? catalog.appendAudit(entry)
+                skippedAll[position] = AddResult(id: enrollment.personId, created: false, templates: [],
+                                                 skipped: item.skipped)
+            }
         }
-        return try exclusively {
+        let written = try exclusively {
             var results: [AddResult] = []
             var start = 0
             while start < prepared.count {
@@ -72,6 +92,15 @@ extension Store {
             }
             return results
         }
+        // One result per enrolment, in order.
+        var results: [AddResult] = []
+        var writtenResults = written.makeIterator()
+        for position in enrollments.indices {
+            if let skipped = skippedAll[position] { results.append(skipped) } else if let next = writtenResults.next() {
+                results.append(next)
+            }
+        }
+        return results
     }
 
     /// The most people one atomic write of ``add(_:progress:)`` holds.
@@ -82,6 +111,8 @@ extension Store {
         let enrollment: Enrollment
         let loaded: [LoadedImage]
         let batch: EmbeddingBatch
+        /// Images left out: no face found in them.
+        let skipped: [String]
     }
 
     /// Writes a group of prepared enrolments (distinct people) with the store's protocol; the
@@ -126,7 +157,8 @@ extension Store {
         }
         logger.debug("added people", metadata: ["people": "\(group.count)", "templates": "\(vectorIds.count)"])
         return zip(group, zip(begun, created)).map { item, outcome in
-            AddResult(id: item.enrollment.personId, created: outcome.1, templates: outcome.0.templateIds.map { UInt64($0) })
+            AddResult(id: item.enrollment.personId, created: outcome.1, templates: outcome.0.templateIds.map { UInt64($0) },
+                      skipped: item.skipped)
         }
     }
 

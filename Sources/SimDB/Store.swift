@@ -50,6 +50,10 @@ public final class Store: Sendable {
         public var actor: String?
         /// Whether to create the store if the directory holds none.
         public var create: Bool
+        /// Whether pictures are searched for faces when the store records a detector; `false`
+        /// hands the encoder whole pictures (`--no-detect`, for images already cut to a face),
+        /// and a store created so records no detector: it frames whole pictures for good.
+        public var detect: Bool = true
         /// Where the store reports recoveries (`notice`) and operations (`debug`).
         public var logger: Logger
 
@@ -108,8 +112,11 @@ public final class Store: Sendable {
         if try Self.needsCreation(path, create: options.create) {
             let encoder = try requested ?? options.registry.makeEncoder(Self.defaultEncoder)
             let metric = try options.registry.metric(options.metric ?? encoder.preferredMetric)
+            // An encoder of faces gets the standard detector, and the store records it; created
+            // without detection, the store frames whole pictures for good.
+            let detector = encoder.input.faceMargin == nil || !options.detect ? nil : BuiltinPlugins.defaultDetector
             try Self.create(path, info: StoreInfo(encoder: encoder.identifier, dimension: encoder.dimension,
-                                                  metric: metric.identifier))
+                                                  metric: metric.identifier, detector: detector))
         }
         // Waits while a compaction replaces the files.
         access = sharedAccess ? try AccessLock(path: Self.file(path, Self.accessLockFileName), exclusive: false) : nil
@@ -154,7 +161,8 @@ public final class Store: Sendable {
         }
         vectors = try VectorStore(path: vectorsPath, dimension: info.dimension, encoderIdentifier: info.encoder)
         index = IndexedVectorStore(store: vectors, metric: metric)
-        pipeline = EmbeddingPipeline(encoder: encoder, decoder: options.decoder)
+        pipeline = EmbeddingPipeline(encoder: encoder, decoder: options.decoder,
+                                     detector: options.detect ? Self.detector(info, registry: options.registry) : nil)
         actor = options.actor ?? Self.currentUser()
         writerLock = WriterLock(path: Self.file(path, Self.lockFileName))
         logger = options.logger
@@ -162,6 +170,17 @@ public final class Store: Sendable {
         // intents, so readers do not wait for it (every write recovers first anyway).
         if try catalog.hasIncompleteIntents() {
             _ = try writerLock.withLockIfAvailable { try recover() }
+        }
+    }
+
+    /// The detector the store records, or one that fails with the reason it cannot be built (a
+    /// missing cascade file): listing, counting and auditing need none.
+    private static func detector(_ info: StoreInfo, registry: PluginRegistry) -> (any FaceDetector)? {
+        guard let identifier = info.detector else { return nil }
+        do {
+            return try registry.makeDetector(identifier)
+        } catch {
+            return UnavailableDetector(identifier: identifier, error: error)
         }
     }
 

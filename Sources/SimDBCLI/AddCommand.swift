@@ -16,10 +16,16 @@ struct AddCommand: ParsableCommand {
             every non-hidden file in it is one of their images. Every image is decoded and \
             encoded before anything is written: a bad image leaves the store unchanged. Adding \
             to an existing id adds templates and merges metadata.
+
+            With a face encoder (the default), each image must show one face: an image with \
+            none is refused (with --from it is skipped, listed at the end, and the exit status \
+            is 3), and one with several is refused unless --largest-face is given. \
+            --no-detect enrols whole pictures.
             """
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var detection: DetectionOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: ArgumentHelp("Image files (PNG, JPEG, PGM/PPM).", valueName: "file"))
@@ -37,6 +43,9 @@ struct AddCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp(
         "Enrol every sub-folder of this folder as one person (folder name = id).", valueName: "dir"))
     var from: String?
+
+    @Flag(name: .customLong("largest-face"), help: "Enrol the largest face of an image that shows several.")
+    var largestFace = false
 
     func validate() throws {
         if let from {
@@ -66,15 +75,16 @@ struct AddCommand: ParsableCommand {
         let enrollments: [Enrollment]
         if let from {
             enrollments = try LabelledFolder(path: from).identities.map {
-                Enrollment(personId: $0.name, images: $0.files.map(ImageSource.file))
+                Enrollment(personId: $0.name, images: $0.files.map(ImageSource.file), largestFace: largestFace,
+                           skipImagesWithoutFace: true)
             }
         } else if let id {
             enrollments = [Enrollment(personId: id, images: files.map(ImageSource.file), name: name,
-                                      metadata: try metadata())]
+                                      metadata: try metadata(), largestFace: largestFace)]
         } else {
             enrollments = []
         }
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(detect: !detection.noDetect)
         var encoding = ProgressBar(label: "encoding")
         var writing = ProgressBar(label: "writing ")
         let results = try store.add(enrollments) { progress in
@@ -84,13 +94,22 @@ struct AddCommand: ParsableCommand {
             }
         }
         let templateCount = results.reduce(0) { $0 + $1.templates.count }
+        let skipped = results.flatMap(\.skipped)
+        let peopleAdded = results.filter { !$0.templates.isEmpty }.count
         if output.json {
-            try JSONOutput.print(AddReport(people: results, templatesAdded: templateCount))
-        } else if results.count == 1, let result = results.first {
+            try JSONOutput.print(AddReport(people: results, templatesAdded: templateCount, skipped: skipped))
+        } else if results.count == 1, let result = results.first, skipped.isEmpty {
             print("added \(result.templates.count) template\(result.templates.count == 1 ? "" : "s") to "
                   + "\(result.id)\(result.created ? " (new person)" : "")")
         } else {
-            print("added \(templateCount) templates for \(results.count) people")
+            print("added \(templateCount) templates for \(peopleAdded) people")
+            for file in skipped { print("skipped (no face found): \(SimDBCommand.oneLine(file))") }
+        }
+        if !skipped.isEmpty {
+            let unenrolled = results.filter { $0.templates.isEmpty }.count
+            throw SimDBError(.noFace, "\(skipped.count) image\(skipped.count == 1 ? "" : "s") skipped: no face found"
+                + (unenrolled > 0 ? "; \(unenrolled) \(unenrolled == 1 ? "person" : "people") not enrolled" : "")
+                + " (pass --no-detect to enrol whole pictures)")
         }
     }
 }
@@ -99,9 +118,10 @@ struct AddCommand: ParsableCommand {
 struct AddReport: Encodable {
     let people: [AddResult]
     let templatesAdded: Int
+    let skipped: [String]
 
     enum CodingKeys: String, CodingKey {
-        case people
+        case people, skipped
         case templatesAdded = "templates_added"
     }
 }

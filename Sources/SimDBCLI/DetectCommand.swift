@@ -45,6 +45,12 @@ struct DetectCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Border added before searching, as a fraction of the larger side.", valueName: "fraction"))
     var pad: Double = 0
 
+    @Option(name: .customLong("relative-support"), help: ArgumentHelp(
+        "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25.",
+        valueName: "fraction"))
+    var relativeSupport: Double = 0
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -52,11 +58,13 @@ struct DetectCommand: ParsableCommand {
         guard scaleFactor > 1 else { throw ValidationError("--scale-factor must be greater than 1") }
         guard minNeighbors >= 0, minSize >= 1 else { throw ValidationError("--min-neighbors and --min-size must be positive") }
         guard (0...2).contains(pad) else { throw ValidationError("--pad must be between 0 and 2") }
+        guard (0...1).contains(relativeSupport) else { throw ValidationError("--relative-support must be between 0 and 1") }
     }
 
     func run() throws {
         let detector = try HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
-            scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad)
+            scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
+            minimumRelativeSupport: relativeSupport)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

@@ -8,8 +8,9 @@ struct EmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Print the embedding of each image (no store needed, none created).",
         discussion: """
-            Uses exactly the pipeline add and query use: decode, fit to the encoder's input, \
-            encode. Without --json or --fvecs, prints one line per image: the path, a tab, and \
+            Uses exactly the pipeline add and query use: decode, find the face (for a face \
+            encoder; the largest, or the whole picture when none is found, said on standard \
+            error), fit to the encoder's input, encode. Without --json or --fvecs, prints one line per image: the path, a tab, and \
             the values separated by spaces.
 
             --fvecs writes the vectors in the fvecs format (per vector: the dimension as a \
@@ -25,6 +26,7 @@ struct EmbedCommand: ParsableCommand {
         discussion: "Default: \(Store.defaultEncoder).", valueName: "id"))
     var encoder: String?
 
+    @OptionGroup var detection: DetectionOptions
     @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: ArgumentHelp("Write the vectors to this .fvecs file.", valueName: "path"))
@@ -36,13 +38,17 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder)
-        let batch = try pipeline.embed(files.map(ImageSource.file))
+        let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder, detect: !detection.noDetect)
+        let (batch, framing) = try pipeline.embedFramed(files.map(ImageSource.file))
+        for (file, framing) in zip(files, framing) where framing.fellBackToWholePicture { Notice.noFace(file) }
         if let fvecs {
             try AtomicFile.write(VecsFile.fvecsBytes(batch), to: fvecs)
             print("wrote \(batch.count) \(batch.dimension)-d vectors to \(fvecs)")
         } else if output.json {
-            try JSONOutput.print(files.enumerated().map { EmbeddingView(file: $1, embedding: batch.vector(at: $0)) })
+            try JSONOutput.print(files.enumerated().map {
+                EmbeddingView(file: $1, embedding: batch.vector(at: $0), box: framing[$0].box,
+                              facesFound: framing[$0].facesFound)
+            })
         } else {
             for (row, file) in files.enumerated() {
                 print(file + "\t" + batch.vector(at: row).map { "\($0)" }.joined(separator: " "))
@@ -55,4 +61,11 @@ struct EmbedCommand: ParsableCommand {
 struct EmbeddingView: Encodable {
     let file: String
     let embedding: [Float]
+    let box: PixelBox?
+    let facesFound: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case file, embedding, box
+        case facesFound = "faces_found"
+    }
 }

@@ -44,6 +44,7 @@ struct EvalCommand: ParsableCommand {
         "Identify within seeded episodes of N identities (N-way), not among all at once.", valueName: "n"))
     var way: Int?
 
+    @OptionGroup var detection: DetectionOptions
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -51,7 +52,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder)
+        let pipeline = try EmbeddingPipeline(encoderIdentifier: encoder, detect: !detection.noDetect)
         let metric = try PluginRegistry.shared.metric(self.metric ?? pipeline.encoder.preferredMetric)
         let folder = try LabelledFolder(path: directory)
         let named = try pairs.map { path -> [NamedPair] in

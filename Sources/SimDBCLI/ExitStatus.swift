@@ -23,7 +23,7 @@ enum ExitStatus: Int32, CaseIterable {
     init(_ code: SimDBError.Code) {
         switch code {
         case .invalidArgument: self = .usage
-        case .badImage, .imageTooLarge: self = .badInput
+        case .badImage, .imageTooLarge, .noFace, .severalFaces: self = .badInput
         case .notFound: self = .notFound
         case .encoderMismatch: self = .encoderMismatch
         case .incompatibleStore, .corruptStore: self = .badStore
@@ -75,13 +75,18 @@ extension SimDBCommand {
     /// format characters `\xNN` or `\u{NNNN}`, so a hostile file name can neither drive the terminal nor
     /// reorder the line with bidirectional overrides) and exits.
     static func fail(_ message: String, status: ExitStatus) -> Never {
-        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars
+        FileHandle.standardError.write(Data("simdb: error: \(oneLine(message))\n".utf8))
+        Foundation.exit(status.rawValue)
+    }
+
+    /// `message` as one safe line: line breaks become spaces, other control and format
+    /// characters `\xNN` or `\u{NNNN}`.
+    static func oneLine(_ message: String) -> String {
+        message.split(whereSeparator: \.isNewline).joined(separator: " ").unicodeScalars
             .map { scalar in
                 guard [.control, .format].contains(scalar.properties.generalCategory) else { return String(scalar) }
                 return scalar.value <= 0xFF ? String(format: "\\x%02X", scalar.value) : String(format: "\\u{%X}", scalar.value)
             }
             .joined()
-        FileHandle.standardError.write(Data("simdb: error: \(line)\n".utf8))
-        Foundation.exit(status.rawValue)
     }
 }

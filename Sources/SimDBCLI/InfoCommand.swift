@@ -24,6 +24,7 @@ struct InfoCommand: ParsableCommand {
             templates:  \(stats.templates)
             vectors:    \(stats.vectors)
             encoder:    \(stats.encoder) (\(stats.dimension)-d)
+            detector:   \(stats.detector ?? "none (whole pictures)")
             metric:     \(stats.metric) (\(stats.metricDirection == "smallerIsCloser" ? "smaller is closer" : "larger is closer"))
             threshold:  \(stats.defaultThreshold.map(Format.value) ?? "none (pass --threshold)")
             format:     \(stats.formatVersion)

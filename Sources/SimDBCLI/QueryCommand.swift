@@ -13,10 +13,16 @@ struct QueryCommand: ParsableCommand {
             one, see 'simdb info'); otherwise it is 'unknown'. For l2 and cosine smaller is \
             closer; for ip larger is closer. Stores past the index threshold are searched with \
             their HNSW graph (approximate; see 'simdb index'); --exact scans every template.
+
+            With a face encoder (the default), the store's detector looks for faces: each face \
+            found is identified, largest first (with --json, one object for one face, an array \
+            of them, each with its box, for several). With no face found the whole picture is \
+            used, and a line on standard error says so; --no-detect always uses it.
             """
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var detection: DetectionOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: ArgumentHelp("The probe image.", valueName: "file"))
@@ -42,13 +48,24 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open()
-        let answer = try store.query(.file(file), k: k, threshold: threshold,
-                                     options: SearchOptions(exact: exact, efSearch: efSearch))
+        let store = try storeOptions.open(detect: !detection.noDetect)
+        let answers = try store.queryEachFace(.file(file), k: k, threshold: threshold,
+                                              options: SearchOptions(exact: exact, efSearch: efSearch))
+        if answers.first?.facesFound == 0 { Notice.noFace(file) }
         if output.json {
-            try JSONOutput.print(answer)
+            if answers.count == 1 { try JSONOutput.print(answers[0]) } else { try JSONOutput.print(answers) }
             return
         }
+        for (number, answer) in answers.enumerated() {
+            if answers.count > 1, let box = answer.box {
+                print("\(number == 0 ? "" : "\n")face \(number + 1) of \(answers.count) at \(box.x),\(box.y) "
+                      + "\(box.width)x\(box.height):")
+            }
+            printAnswer(answer)
+        }
+    }
+
+    private func printAnswer(_ answer: QueryResult) {
         if answer.results.isEmpty { print("the store is empty") }
         for match in answer.results {
             let name = match.name.map { " (\($0))" } ?? ""

@@ -59,8 +59,27 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store, creating it unless `create` is off (then a missing store is an error).
-    func open(create: Bool = true) throws -> Store {
-        try Store(path: path, options: Store.Options(encoder: encoder, metric: metric, create: create))
+    /// - Parameter detect: whether pictures are searched for faces (when the store has a detector).
+    func open(create: Bool = true, detect: Bool = true) throws -> Store {
+        var options = Store.Options(encoder: encoder, metric: metric, create: create)
+        options.detect = detect
+        return try Store(path: path, options: options)
+    }
+}
+
+/// `--no-detect`, for every command that frames pictures for a face encoder.
+struct DetectionOptions: ParsableArguments {
+    @Flag(name: .customLong("no-detect"), help: ArgumentHelp(
+        "Hand the encoder the whole picture: no face detection.",
+        discussion: "For pictures already cut to one face. By default an encoder of faces sees the face a detector finds."))
+    var noDetect = false
+}
+
+/// The line `query`, `verify` and `embed` print on standard error when no face was found in a
+/// picture and the encoder saw the whole of it.
+enum Notice {
+    static func noFace(_ file: String) {
+        FileHandle.standardError.write(Data("simdb: no face found in \(SimDBCommand.oneLine(file)); used the whole picture\n".utf8))
     }
 }
 

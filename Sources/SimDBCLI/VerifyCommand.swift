@@ -12,10 +12,15 @@ struct VerifyCommand: ParsableCommand {
               simdb verify a.png b.png            (compare two images)
 
             Prints match or no-match; the exit status is 0 either way (errors are non-zero).
+
+            With a face encoder (the default), each image's largest face is compared; with no \
+            face found the whole picture is, and a line on standard error says so. \
+            --no-detect always compares whole pictures.
             """
     )
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var detection: DetectionOptions
     @OptionGroup var output: OutputOptions
 
     @Argument(help: ArgumentHelp("One image with --id, or two images.", valueName: "file"))
@@ -37,13 +42,14 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.open()
+        let store = try storeOptions.open(detect: !detection.noDetect)
         let result: VerifyResult
         if let id {
             result = try store.verify(.file(files[0]), claimedId: id, threshold: threshold)
         } else {
             result = try store.verify(.file(files[0]), .file(files[1]), threshold: threshold)
         }
+        for (file, framing) in zip(files, result.framing) where framing.fellBackToWholePicture { Notice.noFace(file) }
         if output.json {
             try JSONOutput.print(result)
         } else {

@@ -200,6 +200,11 @@ package final class Catalog: Sendable {
             try AuditChain.seal(db)
             try db.execute(sql: "UPDATE store_info SET format_version = 2")
         }
+        migrator.registerMigration("v3-face-detector") { db in
+            // Stores made before detection existed keep framing whole pictures: NULL.
+            try db.alter(table: "store_info") { t in t.add(column: "detector", .text) }
+            try db.execute(sql: "UPDATE store_info SET format_version = 3")
+        }
         return migrator
     }
 }

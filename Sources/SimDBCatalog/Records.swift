@@ -8,7 +8,7 @@ public struct StoreInfo: Codable, Sendable, Equatable, FetchableRecord, Persista
     public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
 
     /// The catalog format version this build writes and reads.
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
 
     /// Always 1: the table holds one row.
     public var id: Int = 1
@@ -22,14 +22,19 @@ public struct StoreInfo: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var metric: String
     /// When the store was created.
     public var createdAt: Date
+    /// The face detector that frames pictures before the encoder (`haar-frontalface/1`), or
+    /// `nil` when the encoder sees whole pictures (an encoder of other things, or a store made
+    /// before format 3).
+    public var detector: String?
 
     /// Creates the description of a new store.
     public init(formatVersion: Int = StoreInfo.currentFormatVersion, encoder: String, dimension: Int, metric: String,
-                createdAt: Date = Date()) {
+                detector: String? = nil, createdAt: Date = Date()) {
         self.formatVersion = formatVersion
         self.encoder = encoder
         self.dimension = dimension
         self.metric = metric
+        self.detector = detector
         self.createdAt = createdAt
     }
 }

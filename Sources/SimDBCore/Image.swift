@@ -58,19 +58,31 @@ public struct ImageInputSpec: Sendable, Equatable, Codable {
     /// 0.8 keeps the middle 80 % of each side (a face model's "zoom in"); above 1 the region is
     /// widened by repeating the edge pixels.
     public let crop: Float
+    /// Set for an encoder of faces: the pipeline finds the face, turns it so the eyes are level
+    /// and cuts a square `1 + 2 × faceMargin` times the face box's width around the box's
+    /// centre, where `fit` and `crop` would frame the whole picture. `nil`: the whole picture.
+    public let faceMargin: Float?
 
     /// Creates an input description.
-    public init(width: Int, height: Int, channels: Int, fit: ImageFit = .stretch, crop: Float = 1) {
+    public init(width: Int, height: Int, channels: Int, fit: ImageFit = .stretch, crop: Float = 1,
+                faceMargin: Float? = nil) {
         self.width = width
         self.height = height
         self.channels = channels
         self.fit = fit
         self.crop = crop
+        self.faceMargin = faceMargin
     }
 
-    private enum CodingKeys: String, CodingKey { case width, height, channels, fit, crop }
+    /// The same description with another face margin (`nil`: not a face encoder).
+    public func withFaceMargin(_ margin: Float?) -> ImageInputSpec {
+        ImageInputSpec(width: width, height: height, channels: channels, fit: fit, crop: crop, faceMargin: margin)
+    }
 
-    /// Decodes a description; one written before `crop` existed keeps the whole region.
+    private enum CodingKeys: String, CodingKey { case width, height, channels, fit, crop, faceMargin = "face_margin" }
+
+    /// Decodes a description; one written before `crop` existed keeps the whole region, one
+    /// without `face_margin` frames whole pictures.
     public init(from decoder: any Swift.Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         width = try container.decode(Int.self, forKey: .width)
@@ -78,10 +90,11 @@ public struct ImageInputSpec: Sendable, Equatable, Codable {
         channels = try container.decode(Int.self, forKey: .channels)
         fit = try container.decode(ImageFit.self, forKey: .fit)
         crop = try container.decodeIfPresent(Float.self, forKey: .crop) ?? 1
+        faceMargin = try container.decodeIfPresent(Float.self, forKey: .faceMargin)
     }
 
-    /// Encodes the description; `crop` is written only when it is not 1, so descriptions
-    /// written before it existed encode exactly as they did.
+    /// Encodes the description; `crop` is written only when it is not 1 and `faceMargin` only
+    /// when set, so descriptions written before they existed encode exactly as they did.
     public func encode(to encoder: any Swift.Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(width, forKey: .width)
@@ -89,5 +102,6 @@ public struct ImageInputSpec: Sendable, Equatable, Codable {
         try container.encode(channels, forKey: .channels)
         try container.encode(fit, forKey: .fit)
         if crop != 1 { try container.encode(crop, forKey: .crop) }
+        try container.encodeIfPresent(faceMargin, forKey: .faceMargin)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Finds encoders and metrics by identifier.
+/// Finds encoders, face detectors and metrics by identifier.
 ///
 /// The command line and the library resolve `--encoder` and `--metric` values here. The shared
 /// registry holds the built-in metrics; the `SimDB` module adds simdb's own plugins to it, and a
@@ -8,6 +8,8 @@ import Foundation
 public final class PluginRegistry: @unchecked Sendable {
     /// Builds an encoder; called each time a store opens with that identifier.
     public typealias EncoderFactory = @Sendable () throws -> any Encoder
+    /// Builds a face detector; called each time a store or pipeline needs one.
+    public typealias DetectorFactory = @Sendable () throws -> any FaceDetector
 
     /// The registry the command line and ``SimDBCore`` defaults use.
     public static let shared = PluginRegistry()
@@ -15,6 +17,7 @@ public final class PluginRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var encoders: [String: EncoderFactory] = [:]
     private var metrics: [String: any DistanceMetric] = [:]
+    private var detectors: [String: DetectorFactory] = [:]
 
     /// Creates a registry holding the built-in metrics `l2`, `cosine` and `ip`.
     public init() {
@@ -29,11 +32,42 @@ public final class PluginRegistry: @unchecked Sendable {
     ///   - factory: builds the encoder.
     /// - Throws: ``SimDBError`` `.invalidArgument` when the identifier is not `name/version`.
     public func registerEncoder(_ identifier: String, factory: @escaping EncoderFactory) throws {
+        try Self.checkIdentifier(identifier, kind: "encoder")
+        lock.withLock { encoders[identifier] = factory }
+    }
+
+    /// Registers (or replaces) a face detector under its `name/version` identifier.
+    /// - Throws: ``SimDBError`` `.invalidArgument` when the identifier is not `name/version`.
+    public func registerDetector(_ identifier: String, factory: @escaping DetectorFactory) throws {
+        try Self.checkIdentifier(identifier, kind: "detector")
+        lock.withLock { detectors[identifier] = factory }
+    }
+
+    /// Registers a face detector unless one is already registered under `identifier`.
+    /// - Returns: whether it was registered.
+    @discardableResult
+    public func registerDetectorIfAbsent(_ identifier: String, factory: @escaping DetectorFactory) throws -> Bool {
+        guard lock.withLock({ detectors[identifier] == nil }) else { return false }
+        try registerDetector(identifier, factory: factory)
+        return true
+    }
+
+    /// Builds the face detector named `identifier` (exactly: a store records which one framed its vectors).
+    /// - Throws: ``SimDBError`` `.notFound` listing what is registered, or what the factory throws
+    ///   (a missing cascade file, for instance).
+    public func makeDetector(_ identifier: String) throws -> any FaceDetector {
+        guard let factory = lock.withLock({ detectors[identifier] }) else {
+            throw SimDBError(.notFound,
+                "unknown face detector '\(identifier)' (registered: \(detectorIdentifiers.joined(separator: ", ")))")
+        }
+        return try factory()
+    }
+
+    private static func checkIdentifier(_ identifier: String, kind: String) throws {
         let parts = identifier.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw SimDBError(.invalidArgument, "encoder identifier '\(identifier)' is not of the form name/version")
+            throw SimDBError(.invalidArgument, "\(kind) identifier '\(identifier)' is not of the form name/version")
         }
-        lock.withLock { encoders[identifier] = factory }
     }
 
     /// The metrics every registry holds; they cannot be replaced, since stores persist their meaning.
@@ -92,6 +126,8 @@ public final class PluginRegistry: @unchecked Sendable {
 
     /// Registered encoder identifiers, sorted.
     public var encoderIdentifiers: [String] { lock.withLock { encoders.keys.sorted() } }
+    /// Registered face detector identifiers, sorted.
+    public var detectorIdentifiers: [String] { lock.withLock { detectors.keys.sorted() } }
     /// Registered metric identifiers, sorted.
     public var metricIdentifiers: [String] { lock.withLock { metrics.keys.sorted() } }
 }

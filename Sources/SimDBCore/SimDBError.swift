@@ -12,6 +12,10 @@ public struct SimDBError: Error, Sendable, Equatable, CustomStringConvertible {
         case badImage
         /// An image declares more pixels than the decoder's limit allows.
         case imageTooLarge
+        /// Enrolment: the face detector found no face in an image.
+        case noFace
+        /// Enrolment: the face detector found several faces and the caller did not ask for the largest.
+        case severalFaces
         /// A person id, template or plugin identifier that does not exist.
         case notFound
         /// The store was written with another encoder, dimension or metric than the one asked for.

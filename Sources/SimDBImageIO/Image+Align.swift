@@ -2,6 +2,23 @@ import Foundation
 import SimDBCore
 
 extension Image {
+    /// The steepest eye line believed: a frontal-face cascade finds faces within about 15° of
+    /// upright, so a steeper line joins something other than the two eyes.
+    public static let maximumEyeAngle: Float = .pi / 6
+
+    /// An encoder of faces' input cut around `face`: channels converted, the eyes levelled (when
+    /// found, and their line is within ``maximumEyeAngle``), a square `1 + 2 × spec.faceMargin`
+    /// times the box's width, resized to the spec's size.
+    public func preparedFace(_ face: DetectedFace, for spec: ImageInputSpec) -> Image {
+        let eyes = face.eyes.flatMap { eyes in
+            abs(atan2(eyes.right.y - eyes.left.y, eyes.right.x - eyes.left.x)) <= Self.maximumEyeAngle ? eyes : nil
+        }
+        let square = withChannels(spec.channels).alignedFace(box: face.box, eyes: eyes, margin: spec.faceMargin ?? 0,
+                                                             size: max(spec.width, spec.height))
+        return square.width == spec.width && square.height == spec.height
+            ? square : square.resized(width: spec.width, height: spec.height)
+    }
+
     /// A square region around a face, turned so that the eyes are level, sampled to
     /// `size × size`.
     ///

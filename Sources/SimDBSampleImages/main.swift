@@ -1,9 +1,65 @@
-// simdb-samples: writes synthetic sample pictures for the demo, one folder per "person".
+// simdb-samples: writes synthetic sample pictures for the demo, one folder per "person"; or
+// scenes made from face pictures (`scenes`, `group`), stand-ins for ordinary photos.
 import Foundation
+import SimDBCore
+import SimDBImageIO
 import SimDBSamples
 
-let usage = "usage: simdb-samples DIR [PEOPLE] [PICTURES]  (defaults: 5 people, 4 pictures each)"
+let usage = """
+    usage: simdb-samples DIR [PEOPLE] [PICTURES]  (defaults: 5 people, 4 pictures each)
+           simdb-samples scenes SOURCE DEST [SEED]  (each picture of SOURCE/person/ pasted into a 640x480 scene,
+                                                     written as DEST/person/NAME.png)
+           simdb-samples group OUT.png SEED PICTURE...  (the pictures side by side in one scene)
+    """
 let arguments = CommandLine.arguments.dropFirst()
+
+/// Writes `image` as PNG to `path`.
+func writePNG(_ image: Image, to path: URL) throws {
+    try Data(ImageEncoder.png(image)).write(to: path)
+}
+
+if arguments.first == "scenes" || arguments.first == "group" {
+    do {
+        let words = Array(arguments.dropFirst())
+        if arguments.first == "scenes" {
+            guard words.count == 2 || words.count == 3, let seed = words.count == 3 ? UInt64(words[2]) : 1 else {
+                FileHandle.standardError.write(Data("\(usage)\n".utf8))
+                exit(2)
+            }
+            let source = URL(fileURLWithPath: words[0]), destination = URL(fileURLWithPath: words[1])
+            let manager = FileManager.default
+            var written = 0
+            for person in try manager.contentsOfDirectory(atPath: source.path).sorted() where !person.hasPrefix(".") {
+                let folder = source.appendingPathComponent(person)
+                let files = try manager.contentsOfDirectory(atPath: folder.path).sorted().filter { !$0.hasPrefix(".") }
+                let out = destination.appendingPathComponent(person)
+                try manager.createDirectory(at: out, withIntermediateDirectories: true)
+                for file in files {
+                    let picture = try ImageDecoder().decode(contentsOf: folder.appendingPathComponent(file))
+                    var hasher = SplitMix64(seed: seed)
+                    for byte in (person + "/" + file).utf8 { hasher = SplitMix64(seed: hasher.next() ^ UInt64(byte)) }
+                    let scene = Scenes.scene(with: [picture], seed: hasher.next())
+                    try writePNG(scene.image, to: out.appendingPathComponent((file as NSString).deletingPathExtension + ".png"))
+                    written += 1
+                }
+            }
+            print("wrote \(written) scenes to \(destination.path)")
+        } else {
+            guard words.count >= 3, let seed = UInt64(words[1]) else {
+                FileHandle.standardError.write(Data("\(usage)\n".utf8))
+                exit(2)
+            }
+            let pictures = try words.dropFirst(2).map { try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: $0)) }
+            let scene = Scenes.scene(with: pictures, sizes: 110...200, seed: seed)
+            try writePNG(scene.image, to: URL(fileURLWithPath: words[0]))
+            print(scene.places.map { "\($0.x) \($0.y) \($0.width) \($0.height)" }.joined(separator: "\n"))
+        }
+    } catch {
+        FileHandle.standardError.write(Data("simdb-samples: error: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 guard let output = arguments.first, !output.hasPrefix("-") else {
     FileHandle.standardError.write(Data("\(usage)\n".utf8))
     exit(2)

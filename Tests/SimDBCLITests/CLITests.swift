@@ -42,7 +42,7 @@ struct CLITests {
     @Test("add, query, verify, list, info, remove and audit work end to end with JSON")
     func tour() throws {
         let faces = try writeFaces(0..<4, pictures: 0..<3, into: directory)
-        let add = try CLI.run(["add"] + faces["p1"]! + ["--id", "p1", "--name", "Person One", "--meta", "team=red", "--json"],
+        let add = try CLI.run(["add"] + faces["p1"]! + ["--id", "p1", "--name", "Person One", "--meta", "team=red", "--json", "--no-detect"],
                               store: store)
         #expect(add.status == 0, "\(add.stderr)")
         let added = try #require(try add.json() as? [String: Any])
@@ -122,7 +122,7 @@ struct CLITests {
         _ = try directory.write(try SyntheticFaces.png(person: 3, index: 0), to: "elsewhere/0.png")
         _ = try directory.write([1, 2, 3], to: "elsewhere/.DS_Store")
         try FileManager.default.createSymbolicLink(atPath: directory.path("people/linked"), withDestinationPath: elsewhere)
-        let result = try CLI.run(["add", "--from", root, "--json"], store: store)
+        let result = try CLI.run(["add", "--from", root, "--json", "--no-detect"], store: store)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try result.json() as? [String: Any])
         #expect(report["templates_added"] as? Int == 7)
@@ -135,7 +135,7 @@ struct CLITests {
     @Test("--store, then $SIMDB_STORE, then ./simdb-store")
     func storeLocation() throws {
         let faces = try writeFaces(0..<1, pictures: 0..<1, into: directory)
-        #expect(try CLI.run(["add", faces["p0"]![0], "--id", "x", "--store", directory.path("explicit")]).status == 0)
+        #expect(try CLI.run(["add", faces["p0"]![0], "--id", "x", "--no-detect", "--store", directory.path("explicit")]).status == 0)
         #expect(FileManager.default.fileExists(atPath: directory.path("explicit/catalog.sqlite")))
         #expect(try CLI.run(["info"], store: directory.path("from-env")).status == 0)
         #expect(FileManager.default.fileExists(atPath: directory.path("from-env/vectors.mdb")))

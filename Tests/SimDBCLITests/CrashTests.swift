@@ -59,7 +59,7 @@ struct CrashTests {
         }
         func created(_ name: String) -> Bool { FileManager.default.fileExists(atPath: directory.path(name) + "/catalog.sqlite") }
         // How long creation takes: from the staging folder's appearance to the catalog's.
-        let window = try CLI.runAndKill(["add", image, "--id", "a", "--store", try prepare("timed")],
+        let window = try CLI.runAndKill(["add", image, "--id", "a", "--no-detect", "--store", try prepare("timed")],
                                         begins: { try !partials(of: "timed", in: directory).isEmpty },
                                         ends: { created("timed") })
         try #require(window > 0)
@@ -67,7 +67,7 @@ struct CrashTests {
         var absent = 0, empty = 0, enrolled = 0, leftovers: [Int] = []
         for round in 0..<30 {
             let name = "store-\(round)"
-            _ = try CLI.runAndKill(["add", image, "--id", "a", "--store", try prepare(name)],
+            _ = try CLI.runAndKill(["add", image, "--id", "a", "--no-detect", "--store", try prepare(name)],
                                    begins: { try !partials(of: name, in: directory).isEmpty },
                                    killAfter: Double.random(in: 0...(window * 2), using: &rng))
             if try !partials(of: name, in: directory).isEmpty { leftovers.append(round) }
@@ -84,14 +84,14 @@ struct CrashTests {
         #expect(!leftovers.isEmpty, "no kill landed while the store was being created")
         // The next creation there removes the staging folders of dead processes.
         for round in leftovers {
-            let result = try CLI.run(["add", image, "--id", "a", "--store", directory.path("store-\(round)")])
+            let result = try CLI.run(["add", image, "--id", "a", "--no-detect", "--store", directory.path("store-\(round)")])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(try partials(of: "store-\(round)", in: directory).isEmpty)
         }
         // A store made in the working directory leaves it in place.
         let here = try prepare("here")
         if !inExistingDirectory { try FileManager.default.createDirectory(atPath: here, withIntermediateDirectories: false) }
-        #expect(try CLI.run(["add", image, "--id", "a", "--store", "."], in: URL(fileURLWithPath: here)).status == 0)
+        #expect(try CLI.run(["add", image, "--id", "a", "--no-detect", "--store", "."], in: URL(fileURLWithPath: here)).status == 0)
         #expect(try CLI.run(["list", "--store", "."], in: URL(fileURLWithPath: here)).stdout.contains("a\t1 template"))
     }
 

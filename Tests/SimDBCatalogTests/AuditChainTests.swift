@@ -89,18 +89,20 @@ struct AuditChainTests {
         #expect(result.intact && result.rows == 9 && result.head != head)
     }
 
-    @Test("a format-1 catalog, written before the chain, is upgraded on open: its rows sealed, format 2")
+    @Test("a format-1 catalog, written before the chain, is upgraded on open: its rows sealed, no detector, format 3")
     func formatOneCatalogIsUpgraded() throws {
         _ = try catalog.initialize(StoreInfo(encoder: "test/1", dimension: 4, metric: "l2"))
         let head = try catalog.verifyAudit().head
         try catalog.pool.write { db in
             try db.execute(sql: "ALTER TABLE audit_log DROP COLUMN hash")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2-audit-chain'")
+            try db.execute(sql: "ALTER TABLE store_info DROP COLUMN detector")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier IN ('v2-audit-chain', 'v3-face-detector')")
             try db.execute(sql: "UPDATE store_info SET format_version = 1")
         }
         let reopened = try Catalog(path: directory.path("catalog.sqlite"))
         let result = try reopened.verifyAudit()
         #expect(result.intact && result.rows == 8 && result.head == head)
-        #expect(try reopened.storeInfo()?.formatVersion == 2)
+        #expect(try reopened.storeInfo()?.formatVersion == 3)
+        #expect(try reopened.storeInfo()?.detector == nil)
     }
 }

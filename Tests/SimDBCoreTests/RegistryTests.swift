@@ -54,6 +54,22 @@ struct RegistryTests {
         #expect(error?.code == .invalidArgument)
     }
 
+    @Test("Face detectors register by exact identifier; an unknown one lists what is registered")
+    func detectors() throws {
+        struct NoFaces: FaceDetector {
+            let identifier: String
+            func detectFaces(in image: Image) throws -> [DetectedFace] { [] }
+        }
+        let registry = PluginRegistry()
+        #expect(try registry.registerDetectorIfAbsent("none/1") { NoFaces(identifier: "none/1") })
+        #expect(try !registry.registerDetectorIfAbsent("none/1") { NoFaces(identifier: "other") })
+        #expect(try registry.makeDetector("none/1").identifier == "none/1")
+        let error = #expect(throws: SimDBError.self) { try registry.makeDetector("none") }
+        #expect(error?.code == .notFound && error?.message.contains("none/1") == true)
+        #expect(throws: SimDBError.self) { try registry.registerDetector("bad") { NoFaces(identifier: "bad") } }
+        #expect(registry.detectorIdentifiers == ["none/1"])
+    }
+
     @Test("A user-defined metric can be registered and used")
     func customMetric() throws {
         let registry = PluginRegistry()

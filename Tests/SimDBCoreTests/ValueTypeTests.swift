@@ -20,6 +20,18 @@ struct ImageInputSpecTests {
         let zoomed = ImageInputSpec(width: 8, height: 8, channels: 1, fit: .centerCrop, crop: 0.8)
         #expect(try JSONDecoder().decode(ImageInputSpec.self, from: encoder.encode(zoomed)) == zoomed)
     }
+
+    @Test("a face margin is written only when set, round-trips, and is absent from older descriptions")
+    func faceMargin() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let faces = ImageInputSpec(width: 8, height: 8, channels: 1).withFaceMargin(0.25)
+        #expect(String(decoding: try encoder.encode(faces), as: UTF8.self)
+                == #"{"channels":1,"face_margin":0.25,"fit":"stretch","height":8,"width":8}"#)
+        #expect(try JSONDecoder().decode(ImageInputSpec.self, from: encoder.encode(faces)) == faces)
+        let older = Data(#"{"width":64,"height":48,"channels":1,"fit":"centerCrop","crop":0.9}"#.utf8)
+        #expect(try JSONDecoder().decode(ImageInputSpec.self, from: older).faceMargin == nil)
+    }
 }
 
 @Suite("AtomicFile")
