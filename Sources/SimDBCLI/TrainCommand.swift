@@ -42,6 +42,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fit images to the input: crop (centre crop) or stretch.") var fit = "crop"
     @Option(help: "Fraction of the fitted region kept around its centre (0.8 zooms in on a face in a loose crop); recorded in the model and applied to every image it encodes.")
     var crop: Float = 1
+    @Option(name: .customLong("face-margin"), help: ArgumentHelp(
+        "Train an encoder of faces: each picture's face, found by the default detector, eyes levelled, cut this much wider than its box on each side (a fraction of its width).",
+        discussion: "Recorded in the model, so stores and 'simdb embed' detect faces for it; pictures with no face are fitted whole, as probes are.",
+        valueName: "fraction"))
+    var faceMargin: Float?
+    @Option(name: .customLong("init"), help: ArgumentHelp(
+        "Start from this model file's weights (same architecture) instead of random ones: fine-tuning.", valueName: "file"))
+    var initialModel: String?
     @Option(help: "Architecture: reference (the seed net), reference-bn (with batch normalisation) or vgg-bn (seven 3×3 convolutions with batch normalisation).")
     var architecture = "reference-bn"
     @Option(help: "Embedding dimension.") var embedding = 128
@@ -76,8 +84,9 @@ struct TrainCommand: ParsableCommand {
         guard channels == 1 || channels == 3 else { throw ValidationError("--channels must be 1 or 3") }
         guard fit == "crop" || fit == "stretch" else { throw ValidationError("--fit must be crop or stretch") }
         guard crop >= 0.3, crop <= 1.5 else { throw ValidationError("--crop must be between 0.3 and 1.5") }
+        if let faceMargin, !(0...1).contains(faceMargin) { throw ValidationError("--face-margin must be between 0 and 1") }
         return ImageInputSpec(width: parts[0], height: parts[1], channels: channels, fit: fit == "crop" ? .centerCrop : .stretch,
-                              crop: crop)
+                              crop: crop, faceMargin: faceMargin)
     }
 
     func validate() throws {
@@ -123,10 +132,17 @@ struct TrainCommand: ParsableCommand {
         for (index, directory) in directories.enumerated() {
             trainIdentities += try identities(directory, prefix: directories.count > 1 ? "\(index):" : "")
         }
-        var trainSet = try TrainingSet.load(identities: trainIdentities, input: spec) { loading.update($0, of: $1, note: "identities") }
+        // An encoder of faces learns from the faces the pipeline will hand it.
+        BuiltinPlugins.install(into: .shared)
+        let detector = spec.faceMargin == nil ? nil : try PluginRegistry.shared.makeDetector(BuiltinPlugins.defaultDetector)
+        let findFace = detector.map { detector in { @Sendable (image: Image) throws -> DetectedFace? in try detector.detectFaces(in: image).first } }
+        var trainSet = try TrainingSet.load(identities: trainIdentities, input: spec, face: findFace) {
+            loading.update($0, of: $1, note: "identities")
+        }
         let validationSet: TrainingSet
         if let validationFolder {
-            validationSet = try TrainingSet.load(identities: try identities(validationFolder, prefix: "validate:"), input: spec)
+            validationSet = try TrainingSet.load(identities: try identities(validationFolder, prefix: "validate:"), input: spec,
+                                                 face: findFace)
         } else {
             (trainSet, validationSet) = trainSet.split(validationFraction: validationSplit, seed: seed)
         }
@@ -146,6 +162,13 @@ struct TrainCommand: ParsableCommand {
             earlierSeconds = saved.header.training["seconds"].flatMap(Double.init) ?? 0
         } else {
             network = try designed.build(seed: seed)
+            if let initialModel {
+                let (start, _) = try ModelFile.read(from: initialModel)
+                guard start.architecture.layers == designed.layers else {
+                    throw SimDBError(.invalidArgument, "\(initialModel): its architecture differs from the options given")
+                }
+                try network.setState(start.state)
+            }
             trainer = try Trainer(network: network, configuration: configuration, train: trainSet, validation: validationSet)
         }
         if !output.json {
@@ -158,6 +181,8 @@ struct TrainCommand: ParsableCommand {
             "mining": mining, "batch": batch, "lr": "\(lr)", "seed": "\(seed)", "architecture": architecture,
             "zoom": "\(zoom)", "crop": "\(crop)", "augment": "\(!noAugment)",
         ])
+        if let faceMargin { header.training["face_margin"] = "\(faceMargin)" }
+        if let initialModel { header.training["init"] = initialModel }
         header.mirrorAverage = mirrorAverage ? true : nil
         var reports: [EpochReportView] = []
         let start = Date()

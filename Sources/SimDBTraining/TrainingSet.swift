@@ -33,19 +33,29 @@ public struct TrainingSet: Sendable {
     ///   - identities: per identity, its name and image paths.
     ///   - input: the network input to prepare for.
     ///   - decoder: decoding limits.
+    ///   - face: for an encoder of faces (`input.faceMargin` set), finds the face to cut from
+    ///     each picture, as the embedding pipeline does; a picture without one is fitted whole.
     ///   - progress: called after each identity with (done, total).
     /// - Throws: ``SimDBError`` naming the first unreadable image.
     public static func load(identities: [(name: String, files: [String])], input: ImageInputSpec,
-                            decoder: ImageDecoder = ImageDecoder(), progress: ((Int, Int) -> Void)? = nil) throws -> TrainingSet {
+                            decoder: ImageDecoder = ImageDecoder(), face: ((Image) throws -> DetectedFace?)? = nil,
+                            progress: ((Int, Int) -> Void)? = nil) throws -> TrainingSet {
         let size = sourceSize(for: input)
         // The source covers sourceMargin times the input's region, so the augmentation's plain
         // centre sample sees exactly what inference sees.
         let sourceSpec = ImageInputSpec(width: size.width, height: size.height, channels: input.channels,
                                         fit: input.fit, crop: input.crop * Augmentation.sourceMargin)
+        // A face's square is (1 + 2 × margin) box widths; the source's is sourceMargin times that.
+        let faceSpec = input.faceMargin.map { sourceSpec.withFaceMargin(((1 + 2 * $0) * Augmentation.sourceMargin - 1) / 2) }
         var sources: [Image] = [], labels: [Int] = []
         for (label, identity) in identities.enumerated() {
             for file in identity.files {
-                sources.append(try decoder.decode(contentsOf: URL(fileURLWithPath: file)).prepared(for: sourceSpec))
+                let image = try decoder.decode(contentsOf: URL(fileURLWithPath: file))
+                if let faceSpec, let face, let found = try face(image) {
+                    sources.append(image.preparedFace(found, for: faceSpec))
+                } else {
+                    sources.append(image.prepared(for: sourceSpec))
+                }
                 labels.append(label)
             }
             progress?(label + 1, identities.count)

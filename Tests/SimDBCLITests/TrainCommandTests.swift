@@ -44,4 +44,22 @@ struct TrainCommandTests {
         let refused = try CLI.run(["embed", directory.path("people/p0/0.png"), "--encoder", damaged])
         #expect(refused.status == 6 && refused.stderr.contains("damaged.simdbmodel"))
     }
+
+    @Test("--init fine-tunes from a model's weights (the same architecture only); --face-margin makes an encoder of faces")
+    func fineTuneOnFaces() throws {
+        let directory = try TemporaryDirectory()
+        _ = try writePeopleFolder(in: directory, people: 8, pictures: 4)
+        let base = directory.path("base.simdbmodel"), tuned = directory.path("tuned.simdbmodel")
+        let common = ["train", directory.path("people"), "--batch", "4x4", "--input", "32x32", "--validation-split", "0.3",
+                      "--epochs", "1"]
+        #expect(try CLI.run(common + ["--out", base]).status == 0)
+        let fine = try CLI.run(common + ["--out", tuned, "--init", base, "--face-margin", "0.1", "--json"])
+        #expect(fine.status == 0, "\(fine.stderr)")
+        let embedded = try #require(try CLI.run(["embed", directory.path("people/p0/0.png"), "--encoder", tuned, "--json"]).json()
+            as? [[String: Any]])
+        // Synthetic pictures hold no face: the model's pipeline looked, and fell back to the whole picture.
+        #expect(embedded.first?["faces_found"] as? Int == 0, "\(embedded)")
+        let mismatch = try CLI.run(common + ["--out", tuned, "--init", base, "--embedding", "64"])
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("architecture differs"), "\(mismatch.stderr)")
+    }
 }

@@ -120,4 +120,27 @@ struct TrainingInferenceAgreementTests {
         let largest = zip(view, inference.pixels).map { abs($0 - $1) }.max() ?? 1
         #expect(largest < 0.03, "training sees other pixels than inference (largest difference \(largest))")
     }
+
+    @Test("for an encoder of faces, the plain centre sample of a source matches the face the pipeline cuts")
+    func faceSampleMatchesInference() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simdb-agree-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let original = picture(width: 160, height: 120)
+        let file = directory.appendingPathComponent("scene.pgm")
+        try Data(ImageEncoder.pgm(original)).write(to: file)
+        let face = DetectedFace(box: PixelBox(x: 50, y: 30, width: 48, height: 48), score: 9,
+                                eyes: (left: (x: 62, y: 48), right: (x: 86, y: 52)))
+
+        let spec = ImageInputSpec(width: 32, height: 32, channels: 1, fit: .centerCrop, crop: 0.9).withFaceMargin(0.1)
+        let set = try TrainingSet.load(identities: [("a", [file.path])], input: spec, face: { _ in face })
+        var view = [Float](repeating: 0, count: 32 * 32)
+        var rng = SplitMix64(seed: 1)
+        view.withUnsafeMutableBufferPointer { Augmentation.none.sample(set.sources[0], width: 32, height: 32, into: $0, using: &rng) }
+        let inference = try ImageDecoder().decode(contentsOf: file).preparedFace(face, for: spec)
+        let largest = zip(view, inference.pixels).map { abs($0 - $1) }.max() ?? 1
+        #expect(largest < 0.05, "training sees other pixels than inference (largest difference \(largest))")
+        let whole = try TrainingSet.load(identities: [("a", [file.path])], input: spec, face: { _ in nil })
+        #expect(whole.sources[0] != set.sources[0], "a picture with no face is fitted whole")
+    }
 }
