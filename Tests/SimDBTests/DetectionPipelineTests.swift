@@ -146,6 +146,22 @@ struct DetectionPipelineTests {
     }
 }
 
+extension DetectionPipelineTests {
+    @Test("a detector that cannot be built (a missing cascade) fails only what must find a face, with its message")
+    func unavailableDetector() throws {
+        _ = try open()  // created with the detector recorded
+        let broken = PluginRegistry()
+        try broken.registerEncoder("mean-face/1") { MeanFaceEncoder() }
+        try broken.registerDetector(BuiltinPlugins.defaultDetector) {
+            throw SimDBError(.notFound, "/usr/share/opencv4/haarcascades/x.xml: missing (apt-get install opencv-data)")
+        }
+        let store = try Store(path: directory.path("store"), options: Store.Options(registry: broken))
+        #expect(try store.statistics().detector == "haar-frontalface/1")
+        let error = #expect(throws: SimDBError.self) { try store.query(try SquaresDetector.picture(faces: 1, name: "a.png")) }
+        #expect(error?.code == .notFound && error?.message.contains("opencv-data") == true)
+    }
+}
+
 /// The built-in detector's identifier, without importing its plugin here.
 private enum HaarFaceDetectorIdentifier {
     static let value = BuiltinPlugins.defaultDetector
