@@ -69,7 +69,7 @@ let package = Package(
 
         // Deterministic synthetic pictures for the demo and the tests (never for accuracy figures).
         .target(name: "SimDBSamples", dependencies: ["SimDBCore", "SimDBImageIO"]),
-        .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDBSamples", "SimDBCore", "SimDBImageIO"]),
+        .executableTarget(name: "SimDBSampleImages", dependencies: ["SimDB", "SimDBSamples", "SimDBCore", "SimDBImageIO"]),
 
         // kill -9 tests of the write protocol: a worker writing at random, killed again and again.
         .executableTarget(name: "SimDBCrashTest", dependencies: ["SimDB", "SimDBCore", "SimDBSamples"]),

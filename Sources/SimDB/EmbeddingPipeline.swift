@@ -43,13 +43,10 @@ public struct EmbeddingPipeline: Sendable {
         self.init(encoder: encoder, decoder: decoder, detector: detector)
     }
 
-    /// The same pipeline without face detection (`--no-detect`): whole pictures.
-    public var wholePictures: EmbeddingPipeline { EmbeddingPipeline(encoder: encoder, decoder: decoder) }
-
     /// The embeddings of image sources, each framed as a probe (``framedProbe(_:)``), in order.
     /// - Throws: ``SimDBError`` `.badImage` or `.imageTooLarge` naming the image.
     public func embed(_ sources: [ImageSource]) throws -> EmbeddingBatch {
-        try embed(sources.map { try load($0) })
+        try embedFramed(sources).0
     }
 
     /// The embeddings of image sources, each framed as a probe (``framedProbe(_:)``), and how
@@ -70,8 +67,7 @@ public struct EmbeddingPipeline: Sendable {
     /// The faces in `image`, largest first; `nil` when this pipeline does not look for faces.
     /// - Throws: what the detector throws.
     public func faces(in image: Image) throws -> [DetectedFace]? {
-        guard let detector else { return nil }
-        return try detector.detectFaces(in: image).sorted { $0.box.area > $1.box.area }
+        try detector?.facesLargestFirst(in: image)
     }
 
     /// The encoder's input cut from `image` around `face`, or fitted from the whole picture
@@ -115,11 +111,10 @@ public struct EmbeddingPipeline: Sendable {
     /// The embeddings of images already fitted to the encoder's input.
     /// - Throws: what the encoder throws, for example `.badImage` for a blank image.
     public func embed(inputs: [Image]) throws -> EmbeddingBatch {
-        let images = inputs
-        let batch = try encoder.encode(images)
-        guard batch.count == images.count, batch.dimension == encoder.dimension else {
+        let batch = try encoder.encode(inputs)
+        guard batch.count == inputs.count, batch.dimension == encoder.dimension else {
             throw SimDBError(.internal,
-                "encoder \(encoder.identifier) returned \(batch.count)×\(batch.dimension) for \(images.count) images")
+                "encoder \(encoder.identifier) returned \(batch.count)×\(batch.dimension) for \(inputs.count) images")
         }
         return batch
     }
@@ -127,11 +122,6 @@ public struct EmbeddingPipeline: Sendable {
     /// Reads, hashes and decodes one source.
     func load(_ source: ImageSource) throws -> LoadedImage {
         try source.load(with: decoder)
-    }
-
-    /// The embeddings of loaded images, each framed as a probe.
-    func embed(_ loaded: [LoadedImage]) throws -> EmbeddingBatch {
-        try embed(loaded, inputs: loaded.map { try framedProbe($0.image).input })
     }
 
     /// The embeddings of `inputs`, cut from `loaded`; an image the encoder refuses is named in the error.

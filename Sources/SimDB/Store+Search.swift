@@ -151,7 +151,7 @@ extension Store {
             guard let best else { throw SimDBError(.notFound, "no person with id '\(personId)'") }
             return record(VerifyResult(match: direction.accepts(best, threshold: threshold), distance: best,
                                        threshold: threshold, id: personId, metric: info.metric,
-                                       framing: framed.framing.facesFound == nil ? [] : [framed.framing]), in: &entry)
+                                       framing: pipeline.detector == nil ? [] : [framed.framing]), in: &entry)
         }
     }
 
@@ -165,10 +165,9 @@ extension Store {
             let batch = try pipeline.embed(images, inputs: framed.map(\.input))
             let threshold = try resolvedThreshold(threshold)
             let value = batch.withVector(at: 0) { a in batch.withVector(at: 1) { b in metric.distance(a, b) } }
-            let framing = framed.map(\.framing)
             return record(VerifyResult(match: metric.direction.accepts(value, threshold: threshold), distance: value,
                                        threshold: threshold, id: nil, metric: info.metric,
-                                       framing: framing.contains { $0.facesFound != nil } ? framing : []), in: &entry)
+                                       framing: pipeline.detector == nil ? [] : framed.map(\.framing)), in: &entry)
         }
     }
 

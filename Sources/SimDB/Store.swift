@@ -161,8 +161,8 @@ public final class Store: Sendable {
         }
         vectors = try VectorStore(path: vectorsPath, dimension: info.dimension, encoderIdentifier: info.encoder)
         index = IndexedVectorStore(store: vectors, metric: metric)
-        pipeline = EmbeddingPipeline(encoder: encoder, decoder: options.decoder,
-                                     detector: options.detect ? Self.detector(info, registry: options.registry) : nil)
+        pipeline = EmbeddingPipeline(encoder: encoder, decoder: options.decoder, detector: options.detect
+                                     ? info.detector.map { DeferredDetector(identifier: $0, registry: options.registry) } : nil)
         actor = options.actor ?? Self.currentUser()
         writerLock = WriterLock(path: Self.file(path, Self.lockFileName))
         logger = options.logger
@@ -170,17 +170,6 @@ public final class Store: Sendable {
         // intents, so readers do not wait for it (every write recovers first anyway).
         if try catalog.hasIncompleteIntents() {
             _ = try writerLock.withLockIfAvailable { try recover() }
-        }
-    }
-
-    /// The detector the store records, or one that fails with the reason it cannot be built (a
-    /// missing cascade file): listing, counting and auditing need none.
-    private static func detector(_ info: StoreInfo, registry: PluginRegistry) -> (any FaceDetector)? {
-        guard let identifier = info.detector else { return nil }
-        do {
-            return try registry.makeDetector(identifier)
-        } catch {
-            return UnavailableDetector(identifier: identifier, error: error)
         }
     }
 

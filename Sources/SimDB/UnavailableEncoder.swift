@@ -13,13 +13,3 @@ struct UnavailableEncoder: Encoder {
         throw SimDBError(.notFound, reason)
     }
 }
-
-/// Stands in for a store's face detector when it cannot be built (its cascade file is missing):
-/// anything that must find a face fails with the error that building it threw.
-struct UnavailableDetector: FaceDetector {
-    let identifier: String
-    let error: any Error
-    func detectFaces(in image: Image) throws -> [DetectedFace] {
-        throw error
-    }
-}

@@ -135,14 +135,13 @@ struct TrainCommand: ParsableCommand {
         // An encoder of faces learns from the faces the pipeline will hand it.
         BuiltinPlugins.install(into: .shared)
         let detector = spec.faceMargin == nil ? nil : try PluginRegistry.shared.makeDetector(BuiltinPlugins.defaultDetector)
-        let findFace = detector.map { detector in { @Sendable (image: Image) throws -> DetectedFace? in try detector.detectFaces(in: image).first } }
-        var trainSet = try TrainingSet.load(identities: trainIdentities, input: spec, face: findFace) {
+        var trainSet = try TrainingSet.load(identities: trainIdentities, input: spec, detector: detector) {
             loading.update($0, of: $1, note: "identities")
         }
         let validationSet: TrainingSet
         if let validationFolder {
             validationSet = try TrainingSet.load(identities: try identities(validationFolder, prefix: "validate:"), input: spec,
-                                                 face: findFace)
+                                                 detector: detector)
         } else {
             (trainSet, validationSet) = trainSet.split(validationFraction: validationSplit, seed: seed)
         }

@@ -59,3 +59,11 @@ public protocol FaceDetector: Sendable {
     /// - Throws: ``SimDBError`` when the image cannot be searched.
     func detectFaces(in image: Image) throws -> [DetectedFace]
 }
+
+extension FaceDetector {
+    /// ``detectFaces(in:)`` ordered largest first whatever the detector's own order: the first
+    /// is the face a probe, an enrolment or a training picture stands for.
+    public func facesLargestFirst(in image: Image) throws -> [DetectedFace] {
+        try detectFaces(in: image).sorted { $0.box.area > $1.box.area }
+    }
+}

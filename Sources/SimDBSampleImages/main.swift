@@ -1,6 +1,7 @@
 // simdb-samples: writes synthetic sample pictures for the demo, one folder per "person"; or
 // scenes made from face pictures (`scenes`, `group`), stand-ins for ordinary photos.
 import Foundation
+import SimDB
 import SimDBCore
 import SimDBImageIO
 import SimDBSamples
@@ -26,18 +27,17 @@ if arguments.first == "scenes" || arguments.first == "group" {
                 FileHandle.standardError.write(Data("\(usage)\n".utf8))
                 exit(2)
             }
-            let source = URL(fileURLWithPath: words[0]), destination = URL(fileURLWithPath: words[1])
-            let manager = FileManager.default
+            let destination = URL(fileURLWithPath: words[1])
             var written = 0
-            for person in try manager.contentsOfDirectory(atPath: source.path).sorted() where !person.hasPrefix(".") {
-                let folder = source.appendingPathComponent(person)
-                let files = try manager.contentsOfDirectory(atPath: folder.path).sorted().filter { !$0.hasPrefix(".") }
-                let out = destination.appendingPathComponent(person)
-                try manager.createDirectory(at: out, withIntermediateDirectories: true)
-                for file in files {
-                    let picture = try ImageDecoder().decode(contentsOf: folder.appendingPathComponent(file))
+            // The folders and files `simdb eval` reads, in its order, so a pairs file still applies.
+            for person in try LabelledFolder(path: words[0]).identities {
+                let out = destination.appendingPathComponent(person.name)
+                try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+                for path in person.files {
+                    let file = (path as NSString).lastPathComponent
+                    let picture = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: path))
                     var hasher = SplitMix64(seed: seed)
-                    for byte in (person + "/" + file).utf8 { hasher = SplitMix64(seed: hasher.next() ^ UInt64(byte)) }
+                    for byte in (person.name + "/" + file).utf8 { hasher = SplitMix64(seed: hasher.next() ^ UInt64(byte)) }
                     let scene = Scenes.scene(with: [picture], seed: hasher.next())
                     try writePNG(scene.image, to: out.appendingPathComponent((file as NSString).deletingPathExtension + ".png"))
                     written += 1

@@ -41,20 +41,26 @@ public enum Scenes {
         return Image(width: width, height: height, channels: 3, pixels: pixels)
     }
 
-    /// `scene` with `picture` resized to `side` pixels wide (its aspect kept) and pasted with its
+    /// The height `picture` has when resized to `side` pixels wide, its aspect kept.
+    static func pastedHeight(of picture: Image, side: Int) -> Int {
+        max(1, Int((Float(picture.height) * Float(side) / Float(picture.width)).rounded()))
+    }
+
+    /// Pastes `picture` into `scene`, resized to `side` pixels wide (its aspect kept), with its
     /// top-left corner at (`x`, `y`); parts outside the scene are cut off.
-    public static func pasting(_ picture: Image, side: Int, at x: Int, _ y: Int, into scene: Image) -> Image {
-        let height = max(1, Int((Float(picture.height) * Float(side) / Float(picture.width)).rounded()))
+    /// - Returns: where it went.
+    @discardableResult
+    public static func paste(_ picture: Image, side: Int, at x: Int, _ y: Int, into scene: inout Image) -> PixelBox {
+        let height = pastedHeight(of: picture, side: side)
         let resized = picture.withChannels(scene.channels).resized(width: side, height: height)
-        var out = scene
         for row in max(0, y)..<min(scene.height, y + height) {
             for column in max(0, x)..<min(scene.width, x + side) {
                 for c in 0..<scene.channels {
-                    out.pixels[(row * scene.width + column) * scene.channels + c] = resized[column - x, row - y, c]
+                    scene.pixels[(row * scene.width + column) * scene.channels + c] = resized[column - x, row - y, c]
                 }
             }
         }
-        return out
+        return PixelBox(x: x, y: y, width: side, height: height)
     }
 
     /// A scene holding `pictures` side by side, each at a random size and place within its own
@@ -72,11 +78,9 @@ public enum Scenes {
         let column = width / max(1, pictures.count)
         for (index, picture) in pictures.enumerated() {
             let side = min(Int.random(in: sizes, using: &random), column, height)
-            let pastedHeight = max(1, Int((Float(picture.height) * Float(side) / Float(picture.width)).rounded()))
             let x = index * column + Int.random(in: 0...(column - side), using: &random)
-            let y = Int.random(in: 0...max(0, height - pastedHeight), using: &random)
-            image = pasting(picture, side: side, at: x, y, into: image)
-            places.append(PixelBox(x: x, y: y, width: side, height: pastedHeight))
+            let y = Int.random(in: 0...max(0, height - pastedHeight(of: picture, side: side)), using: &random)
+            places.append(paste(picture, side: side, at: x, y, into: &image))
         }
         return (image, places)
     }

@@ -33,12 +33,13 @@ public struct TrainingSet: Sendable {
     ///   - identities: per identity, its name and image paths.
     ///   - input: the network input to prepare for.
     ///   - decoder: decoding limits.
-    ///   - face: for an encoder of faces (`input.faceMargin` set), finds the face to cut from
-    ///     each picture, as the embedding pipeline does; a picture without one is fitted whole.
+    ///   - detector: for an encoder of faces (`input.faceMargin` set), finds the face to cut
+    ///     from each picture, the largest as the embedding pipeline picks it; a picture without
+    ///     one is fitted whole.
     ///   - progress: called after each identity with (done, total).
     /// - Throws: ``SimDBError`` naming the first unreadable image.
     public static func load(identities: [(name: String, files: [String])], input: ImageInputSpec,
-                            decoder: ImageDecoder = ImageDecoder(), face: ((Image) throws -> DetectedFace?)? = nil,
+                            decoder: ImageDecoder = ImageDecoder(), detector: (any FaceDetector)? = nil,
                             progress: ((Int, Int) -> Void)? = nil) throws -> TrainingSet {
         let size = sourceSize(for: input)
         // The source covers sourceMargin times the input's region, so the augmentation's plain
@@ -51,7 +52,7 @@ public struct TrainingSet: Sendable {
         for (label, identity) in identities.enumerated() {
             for file in identity.files {
                 let image = try decoder.decode(contentsOf: URL(fileURLWithPath: file))
-                if let faceSpec, let face, let found = try face(image) {
+                if let faceSpec, let found = try detector?.facesLargestFirst(in: image).first {
                     sources.append(image.preparedFace(found, for: faceSpec))
                 } else {
                     sources.append(image.prepared(for: sourceSpec))

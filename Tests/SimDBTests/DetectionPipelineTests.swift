@@ -23,7 +23,7 @@ private struct MeanFaceEncoder: Encoder {
 /// A detector for the tests: one face per bright square. A picture is black with `faces` white
 /// squares of 8, 12, 16… pixels side by side; the boxes are found from the picture itself.
 private struct SquaresDetector: FaceDetector {
-    let identifier = "haar-frontalface/1"  // stands in for the built-in one in a private registry
+    let identifier = BuiltinPlugins.defaultDetector  // stands in for the built-in one in a private registry
     func detectFaces(in image: Image) throws -> [DetectedFace] {
         var faces: [DetectedFace] = []
         var x = 0
@@ -68,7 +68,7 @@ struct DetectionPipelineTests {
         directory = try TemporaryDirectory()
         registry = PluginRegistry()
         try registry.registerEncoder("mean-face/1") { MeanFaceEncoder() }
-        try registry.registerDetector(HaarFaceDetectorIdentifier.value) { SquaresDetector() }
+        try registry.registerDetector(BuiltinPlugins.defaultDetector) { SquaresDetector() }
     }
 
     func open(detect: Bool = true) throws -> Store {
@@ -89,7 +89,7 @@ struct DetectionPipelineTests {
         let whole = try pipeline.framedProbe(none)
         #expect(whole.framing == Framing(box: nil, facesFound: 0) && whole.input.pixels.allSatisfy { $0 == 0 })
         #expect(try pipeline.framedFaces(none).count == 1)
-        #expect(pipeline.wholePictures.detector == nil)
+        #expect(EmbeddingPipeline(encoder: MeanFaceEncoder()).detector == nil)
         let pixels = EmbeddingPipeline(encoder: try BuiltinPlugins.makeEncoder("pixels/1", registry: PluginRegistry()),
                                        detector: SquaresDetector())
         #expect(pixels.detector == nil)
@@ -160,9 +160,4 @@ extension DetectionPipelineTests {
         let error = #expect(throws: SimDBError.self) { try store.query(try SquaresDetector.picture(faces: 1, name: "a.png")) }
         #expect(error?.code == .notFound && error?.message.contains("opencv-data") == true)
     }
-}
-
-/// The built-in detector's identifier, without importing its plugin here.
-private enum HaarFaceDetectorIdentifier {
-    static let value = BuiltinPlugins.defaultDetector
 }

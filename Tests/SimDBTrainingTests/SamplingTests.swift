@@ -133,14 +133,21 @@ struct TrainingInferenceAgreementTests {
                                 eyes: (left: (x: 62, y: 48), right: (x: 86, y: 52)))
 
         let spec = ImageInputSpec(width: 32, height: 32, channels: 1, fit: .centerCrop, crop: 0.9).withFaceMargin(0.1)
-        let set = try TrainingSet.load(identities: [("a", [file.path])], input: spec, face: { _ in face })
+        let set = try TrainingSet.load(identities: [("a", [file.path])], input: spec, detector: FixedFaces(faces: [face]))
         var view = [Float](repeating: 0, count: 32 * 32)
         var rng = SplitMix64(seed: 1)
         view.withUnsafeMutableBufferPointer { Augmentation.none.sample(set.sources[0], width: 32, height: 32, into: $0, using: &rng) }
         let inference = try ImageDecoder().decode(contentsOf: file).preparedFace(face, for: spec)
         let largest = zip(view, inference.pixels).map { abs($0 - $1) }.max() ?? 1
         #expect(largest < 0.05, "training sees other pixels than inference (largest difference \(largest))")
-        let whole = try TrainingSet.load(identities: [("a", [file.path])], input: spec, face: { _ in nil })
+        let whole = try TrainingSet.load(identities: [("a", [file.path])], input: spec, detector: FixedFaces(faces: []))
         #expect(whole.sources[0] != set.sources[0], "a picture with no face is fitted whole")
     }
+}
+
+/// A detector that finds the same faces in every picture.
+private struct FixedFaces: FaceDetector {
+    let identifier = "fixed/1"
+    let faces: [DetectedFace]
+    func detectFaces(in image: Image) throws -> [DetectedFace] { faces }
 }
