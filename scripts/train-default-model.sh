@@ -12,5 +12,5 @@ swift build -c release --product simdb
     --validate "$WORK/lfw-val" \
     --architecture vgg-bn --input 64x64 --channels 1 --fit crop --crop 0.9 --zoom 0.25 \
     --loss triplet --mining semi-hard --margin 0.2 --batch 16x4 --epochs 100 --lr 0.001 \
-    --seed 1 --threads 2 --encoder-id siamese-face/2 \
+    --seed 1 --threads 2 --encoder-id siamese-face/3 --face-margin 0.087 --mirror-average \
     --out "$WORK/face.simdbmodel" ${RESUME:+--resume}

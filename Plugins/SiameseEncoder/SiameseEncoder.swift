@@ -24,18 +24,16 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
         try self.init(network: network, header: header)
     }
 
-    /// The face margin of a model trained on faces framed by a detector, when its file does not
-    /// record one; see ``ImageInputSpec/faceMargin``.
-    public private(set) var faceMargin: Float?
+    /// Face margins of shipped models whose files predate the field: `siamese-face/2`, trained on
+    /// centre crops, frames a detected face with 0.087 (docs/model-card.md). A store it filled
+    /// with detected faces keeps working when its model file is passed with `--encoder`.
+    public static let faceMarginsOfOlderModels: [String: Float] = ["siamese-face/2": 0.087]
 
     /// Loads a model file's bytes already in memory (a model linked into the binary).
-    /// - Parameter faceMargin: makes the encoder one of faces framed with this margin (the
-    ///   built-in model, whose file predates the field), unless its file records one.
     /// - Throws: ``SimDBError`` as ``ModelFile/read(bytes:name:)``.
-    public convenience init(modelBytes: UnsafeRawBufferPointer, name: String, faceMargin: Float? = nil) throws {
+    public convenience init(modelBytes: UnsafeRawBufferPointer, name: String) throws {
         let (network, header) = try ModelFile.read(bytes: modelBytes, name: name)
         try self.init(network: network, header: header)
-        self.faceMargin = faceMargin
     }
 
     /// Wraps a built network, for example one being trained.
@@ -53,7 +51,8 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
     public var dimension: Int { network.embeddingDimension }
     public var input: ImageInputSpec {
         let spec = network.architecture.input
-        return spec.faceMargin == nil && faceMargin != nil ? spec.withFaceMargin(faceMargin) : spec
+        guard spec.faceMargin == nil, let margin = Self.faceMarginsOfOlderModels[identifier] else { return spec }
+        return spec.withFaceMargin(margin)
     }
     public var preferredMetric: String { header.preferredMetric }
 

@@ -6,10 +6,12 @@ import SimDBCore
 /// (`scripts/train-default-model.sh`; data, command and figures in docs/model-card.md).
 ///
 /// The model file is linked into every binary that links `SimDB`, so the `simdb` command and
-/// library users find it wherever they are built or copied, with no files to install.
+/// library users find it wherever they are built or copied, with no files to install. It was
+/// trained on faces framed as the pipeline frames them, and its file records that framing
+/// (``ImageInputSpec/faceMargin``).
 public enum DefaultModel {
     /// The encoder identifier recorded in the model, and the default encoder of new stores.
-    public static let identifier = "siamese-face/2"
+    public static let identifier = "siamese-face/3"
 
     /// The model file as linked into the binary (read-only, alive for the process's life).
     public static var bytes: UnsafeRawBufferPointer {
@@ -20,15 +22,9 @@ public enum DefaultModel {
     /// to share: it serialises its calls.)
     static let shared = Result { try makeEncoder() }
 
-    /// The margin around a detected face that frames it as the model's training pictures were
-    /// framed: on the LFW-train training identities (most of what training draws), the model's
-    /// centre crop was a median 1.174 times the width of the face box `haar-frontalface/1` finds,
-    /// centred on the box (docs/model-card.md, "Framing").
-    public static let faceMargin: Float = 0.087
-
     /// Builds a new encoder from the linked bytes (checksum, header, weights: milliseconds).
     /// - Throws: ``SimDBError`` `.corruptStore` if the linked model is damaged (a broken build).
     public static func makeEncoder() throws -> SiameseEncoder {
-        try SiameseEncoder(modelBytes: bytes, name: "the built-in model \(identifier)", faceMargin: faceMargin)
+        try SiameseEncoder(modelBytes: bytes, name: "the built-in model \(identifier)")
     }
 }

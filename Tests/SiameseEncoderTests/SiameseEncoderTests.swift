@@ -51,4 +51,12 @@ struct SiameseEncoderTests {
             try SiameseEncoder(network: try Self.design.build(seed: 1), header: ModelHeader(encoder: "no-version"))
         }
     }
+
+    @Test("A siamese-face/2 file, which predates the face margin field, frames faces as that model did; others as recorded")
+    func olderModelFraming() throws {
+        let older = try SiameseEncoder(network: try Self.design.build(seed: 1), header: ModelHeader(encoder: "siamese-face/2"))
+        #expect(older.input == Self.design.input.withFaceMargin(0.087))
+        let other = try SiameseEncoder(network: try Self.design.build(seed: 1), header: ModelHeader(encoder: "siamese-face/9"))
+        #expect(other.input.faceMargin == nil)
+    }
 }
