@@ -45,15 +45,13 @@ public final class SiameseEncoder: Encoder, @unchecked Sendable {
         }
         self.network = network
         self.header = header
+        let recorded = network.architecture.input
+        input = recorded.withFaceMargin(recorded.faceMargin ?? Self.faceMarginsOfOlderModels[header.encoder])
     }
 
     public var identifier: String { header.encoder }
     public var dimension: Int { network.embeddingDimension }
-    public var input: ImageInputSpec {
-        let spec = network.architecture.input
-        guard spec.faceMargin == nil, let margin = Self.faceMarginsOfOlderModels[identifier] else { return spec }
-        return spec.withFaceMargin(margin)
-    }
+    public let input: ImageInputSpec
     public var preferredMetric: String { header.preferredMetric }
 
     public func defaultThreshold(for metric: String) -> Float? {
