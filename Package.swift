@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "HaarCascadeDetectorTests", dependencies: ["HaarCascadeDetector", "SimDBImageIO", "SimDBTestSupport"]),
         .testTarget(name: "SiameseEncoderTests", dependencies: ["SiameseEncoder", "SimDBModel"]),
         .testTarget(name: "SimDBTests", dependencies: [
-            "SimDB", "SimDBCatalog", "SimDBSamples", "SimDBTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "SimDB", "SimDBCatalog", "SimDBSamples", "SimDBTestSupport", "HaarCascadeDetector", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SimDBCLITests", dependencies: [
             "SimDBCLI", "SimDBCrashTest", "SimDB", "SimDBSamples", "SimDBTestSupport", "SimDBBench",

@@ -1,3 +1,4 @@
+import Foundation
 import SimDBCore
 
 /// An 8-bit grey picture: what cascades are trained on and evaluated over.
@@ -93,5 +94,43 @@ extension GreyImage {
         out.reserveCapacity((right - left) * (bottom - top))
         for y in top..<bottom { out += pixels[(y * width + left)..<(y * width + right)] }
         return GreyImage(width: right - left, height: bottom - top, pixels: out)
+    }
+}
+
+extension GreyImage {
+    /// The picture turned by `angle` radians about its centre, the same size; a positive angle
+    /// turns what it shows anticlockwise as seen on screen (rows run downwards). Samples are
+    /// bilinear; beyond the picture the nearest edge sample is repeated, as ``padded(by:)`` does.
+    public func turned(by angle: Float) -> GreyImage {
+        guard angle != 0 else { return self }
+        let (cosine, sine) = (cos(angle), sin(angle))
+        let centre = (x: Float(width) / 2, y: Float(height) / 2)
+        var out = [UInt8](repeating: 0, count: width * height)
+        pixels.withUnsafeBufferPointer { source in
+            func sample(_ x: Int, _ y: Int) -> Float {
+                Float(source[min(max(y, 0), height - 1) * width + min(max(x, 0), width - 1)])
+            }
+            for row in 0..<height {
+                let dy = Float(row) + 0.5 - centre.y
+                for column in 0..<width {
+                    let dx = Float(column) + 0.5 - centre.x
+                    // The source point, in pixel-centre coordinates.
+                    let x = centre.x + cosine * dx - sine * dy - 0.5, y = centre.y + sine * dx + cosine * dy - 0.5
+                    let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
+                    let wx = x - Float(x0), wy = y - Float(y0)
+                    let top = sample(x0, y0) * (1 - wx) + sample(x0 + 1, y0) * wx
+                    let bottom = sample(x0, y0 + 1) * (1 - wx) + sample(x0 + 1, y0 + 1) * wx
+                    out[row * width + column] = UInt8(min(255, max(0, (top * (1 - wy) + bottom * wy).rounded())))
+                }
+            }
+        }
+        return GreyImage(width: width, height: height, pixels: out)
+    }
+
+    /// Where a point of ``turned(by:)``'s result (`angle` the same) lies in this picture.
+    public func pointBeforeTurn(_ point: (x: Float, y: Float), by angle: Float) -> (x: Float, y: Float) {
+        let (cosine, sine) = (cos(angle), sin(angle))
+        let dx = point.x - Float(width) / 2, dy = point.y - Float(height) / 2
+        return (Float(width) / 2 + cosine * dx - sine * dy, Float(height) / 2 + sine * dx + cosine * dy)
     }
 }

@@ -1,13 +1,19 @@
 import SimDBCore
 
 /// A ``FaceDetector`` over OpenCV's frontal face cascade: the picture made grey, given a border
-/// repeating its edge pixels (room for a window around a face cropped tight), and searched. With
-/// an eye cascade, each face's eyes are then looked for in the upper part of its box, enlarged
-/// to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported eye on
-/// each side of the box's centre, when both are found.
+/// repeating its edge pixels (room for a window around a face cropped tight), and searched; when
+/// that finds no face, the picture is searched again as it is (``searchesAgainWithoutBorder``),
+/// and then turned copies of it (``turnAngles``), for a tilted head.
+/// With an eye cascade, each face's eyes are then looked for in the upper part of its box,
+/// enlarged to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported
+/// eye on each side of the box's centre, when both are found.
 public struct HaarFaceDetector: FaceDetector {
-    /// The identifier of the standard set-up: the default cascades, search and border.
-    public static let standardIdentifier = "haar-frontalface/1"
+    /// The identifier of the standard set-up: the default cascades, search and border, and the
+    /// searches made again where none finds a face (``searchesAgainWithoutBorder``, ``standardTurnAngles``).
+    public static let standardIdentifier = "haar-frontalface/2"
+    /// The identifier of the set-up before the searches made again: the same, searching once.
+    /// Stores created with it keep it, so their pictures stay framed as their vectors were.
+    public static let singleSearchIdentifier = "haar-frontalface/1"
     /// ``standardIdentifier`` unless the creator named its own set-up.
     public let identifier: String
     public let classifier: CascadeClassifier
@@ -20,6 +26,23 @@ public struct HaarFaceDetector: FaceDetector {
     /// a real face gathers dozens, and a false face larger than the real one would otherwise be
     /// the one enrolled. 0 keeps every face `detectMultiScale` keeps.
     public let minimumRelativeSupport: Double
+    /// Whether a picture whose bordered search finds no face is searched again without the
+    /// border. The border moves the grid of window positions, so a face the cascade barely
+    /// accepts (a tilted or lowered head: four to six agreeing windows where three are needed)
+    /// can be found on one grid and missed on the other. Only pictures that found no face are
+    /// searched twice, so whatever the first search finds is kept exactly as it was.
+    public let searchesAgainWithoutBorder: Bool
+    /// The angles, in degrees, by which copies of the picture are turned and searched (with the
+    /// border) when the searches of the picture as it stands find no face: the frontal cascade
+    /// accepts a head tilted by some 10-15 degrees, these reach further. The copy whose face is
+    /// best supported wins; its faces come back in the picture's own pixels, each with eyes
+    /// where its box places them, so that alignment turns the face upright again.
+    public let turnAngles: [Double]
+    /// The standard set-up's ``turnAngles``.
+    public static let standardTurnAngles: [Double] = [-20, 20]
+    /// Where a face box places the eyes, as fractions of its width and height (the medians over
+    /// faces whose eyes the eye cascade found, in the generated scenes of docs/detection.md).
+    static let typicalEyes = (left: (x: Float(0.31), y: Float(0.39)), right: (x: Float(0.67), y: Float(0.39)))
     /// The width face boxes are scaled to before the eye search.
     static let eyeSearchWidth = 160
 
@@ -31,28 +54,64 @@ public struct HaarFaceDetector: FaceDetector {
     /// - Throws: what reading the cascade throws (`.notFound` naming the package when it is missing).
     ///   - eyeCascadePath: the eye cascade, or `nil` to find no eyes.
     ///   - minimumRelativeSupport: see ``minimumRelativeSupport``.
+    ///   - searchAgainWithoutBorder: see ``searchesAgainWithoutBorder``.
+    ///   - turnAngles: see ``turnAngles``.
     ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
                 cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
                 eyeCascadePath: String? = HaarCascade.standardDirectory + "/haarcascade_eye.xml",
                 search: CascadeSearch = CascadeSearch(), padding: Double = 0.25,
-                minimumRelativeSupport: Double = 0.2) throws {
+                minimumRelativeSupport: Double = 0.2, searchAgainWithoutBorder: Bool = true,
+                turnAngles: [Double] = HaarFaceDetector.standardTurnAngles) throws {
         self.identifier = identifier
         classifier = CascadeClassifier(try HaarCascade(contentsOf: cascadePath))
         eyeClassifier = try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) }
         self.search = search
         self.padding = padding
         self.minimumRelativeSupport = minimumRelativeSupport
+        searchesAgainWithoutBorder = searchAgainWithoutBorder
+        self.turnAngles = turnAngles
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
         let grey = GreyImage(image)
         let border = Int((Double(max(grey.width, grey.height)) * padding).rounded())
+        var faces = detectFaces(in: grey, border: border)
+        if faces.isEmpty, border > 0, searchesAgainWithoutBorder { faces = detectFaces(in: grey, border: 0) }
+        guard faces.isEmpty else { return faces }
+        func support(_ faces: [DetectedFace]) -> Float { faces.map(\.score).max() ?? 0 }
+        return turnAngles.map { detectFaces(in: grey, turnedBy: Float($0) * .pi / 180, border: border) }
+            .reduce([]) { support($1) > support($0) ? $1 : $0 }
+    }
+
+    /// The faces in `grey` turned by `angle` radians (``GreyImage/turned(by:)``), searched with
+    /// a border of `border` pixels, in `grey`'s own pixels: each box turned back about its
+    /// centre (its size kept), with eyes where the box places them, turned back too. The face
+    /// stands upright in the turned copy, so alignment turns its cut back by exactly `angle`.
+    func detectFaces(in grey: GreyImage, turnedBy angle: Float, border: Int) -> [DetectedFace] {
+        detectFaces(in: grey.turned(by: angle), border: border, withEyes: false).map { face in
+            let box = face.box
+            func placed(_ eye: (x: Float, y: Float)) -> (x: Float, y: Float) {
+                (Float(box.x) + eye.x * Float(box.width), Float(box.y) + eye.y * Float(box.height))
+            }
+            let eyes = (left: placed(Self.typicalEyes.left), right: placed(Self.typicalEyes.right))
+            let centre = grey.pointBeforeTurn((Float(box.x) + Float(box.width) / 2, Float(box.y) + Float(box.height) / 2), by: angle)
+            return DetectedFace(box: PixelBox(x: Int((centre.x - Float(box.width) / 2).rounded()),
+                                              y: Int((centre.y - Float(box.height) / 2).rounded()),
+                                              width: box.width, height: box.height),
+                                score: face.score,
+                                eyes: (grey.pointBeforeTurn(eyes.left, by: angle), grey.pointBeforeTurn(eyes.right, by: angle)))
+        }
+    }
+
+    /// The faces in `grey` searched with a border of `border` pixels, in `grey`'s pixels, with
+    /// their eyes when `withEyes`.
+    func detectFaces(in grey: GreyImage, border: Int, withEyes: Bool = true) -> [DetectedFace] {
         let padded = grey.padded(by: border)
         let found = classifier.detect(in: padded, search)
         let strongest = Double(found.map(\.neighbors).max() ?? 0)
         return found.filter { Double($0.neighbors) >= minimumRelativeSupport * strongest }.map { face in
-            let eyes = findEyes(in: padded, face: face.box).map {
+            let eyes = (withEyes ? findEyes(in: padded, face: face.box) : nil).map {
                 (left: (x: $0.left.x - Float(border), y: $0.left.y - Float(border)),
                  right: (x: $0.right.x - Float(border), y: $0.right.y - Float(border)))
             }

@@ -14,14 +14,19 @@ public enum BuiltinPlugins {
 
     /// The standard cascade detector, read once per process on first use.
     private static let haarDetector = Result { try HaarFaceDetector() }
+    /// The detector of stores created before `haar-frontalface/2`: one search, with the border.
+    private static let singleSearchHaarDetector = Result {
+        try HaarFaceDetector(identifier: HaarFaceDetector.singleSearchIdentifier, searchAgainWithoutBorder: false, turnAngles: [])
+    }
 
-    /// Registers simdb's encoders and face detector in `registry` (the metrics are already built in), leaving any
+    /// Registers simdb's encoders and face detectors in `registry` (the metrics are already built in), leaving any
     /// registration the caller made under the same identifier in place. Idempotent.
     public static func install(into registry: PluginRegistry) {
         // The identifier is a compile-time constant of the form name/version, so this cannot fail.
         _ = try? registry.registerEncoderIfAbsent(PixelsEncoder.identifier) { PixelsEncoder() }
         _ = try? registry.registerEncoderIfAbsent(DefaultModel.identifier) { try DefaultModel.shared.get() }
         _ = try? registry.registerDetectorIfAbsent(defaultDetector) { try haarDetector.get() }
+        _ = try? registry.registerDetectorIfAbsent(HaarFaceDetector.singleSearchIdentifier) { try singleSearchHaarDetector.get() }
     }
 }
 

@@ -47,9 +47,14 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("relative-support"), help: ArgumentHelp(
         "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
-        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --retry.",
         valueName: "fraction"))
     var relativeSupport: Double = 0
+
+    @Flag(help: ArgumentHelp(
+        "Where no face is found, search again as simdb's pipeline does: without the border, then copies turned 20 degrees either way.",
+        discussion: "The border moves the grid of window positions, so a face the cascade barely accepts can be found on one grid and not the other; the turned copies reach heads tilted past the cascade's 10-15 degrees."))
+    var retry = false
 
     @OptionGroup var output: OutputOptions
 
@@ -64,7 +69,8 @@ struct DetectCommand: ParsableCommand {
     func run() throws {
         let detector = try HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
-            minimumRelativeSupport: relativeSupport)
+            minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
+            turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [])
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

@@ -9,7 +9,8 @@ import SimDBSamples
 let usage = """
     usage: simdb-samples DIR [PEOPLE] [PICTURES]  (defaults: 5 people, 4 pictures each)
            simdb-samples scenes SOURCE DEST [SEED]  (each picture of SOURCE/person/ pasted into a 640x480 scene,
-                                                     written as DEST/person/NAME.png)
+                                                     written as DEST/person/NAME.png; prints, a line each,
+                                                     person/NAME.png and where the picture went: x y width height)
            simdb-samples group OUT.png SEED PICTURE...  (the pictures side by side in one scene)
     """
 let arguments = CommandLine.arguments.dropFirst()
@@ -39,11 +40,14 @@ if arguments.first == "scenes" || arguments.first == "group" {
                     var hasher = SplitMix64(seed: seed)
                     for byte in (person.name + "/" + file).utf8 { hasher = SplitMix64(seed: hasher.next() ^ UInt64(byte)) }
                     let scene = Scenes.scene(with: [picture], seed: hasher.next())
-                    try writePNG(scene.image, to: out.appendingPathComponent((file as NSString).deletingPathExtension + ".png"))
+                    let name = (file as NSString).deletingPathExtension + ".png"
+                    try writePNG(scene.image, to: out.appendingPathComponent(name))
+                    let place = scene.places[0]
+                    print("\(person.name)/\(name)\t\(place.x) \(place.y) \(place.width) \(place.height)")
                     written += 1
                 }
             }
-            print("wrote \(written) scenes to \(destination.path)")
+            FileHandle.standardError.write(Data("wrote \(written) scenes to \(destination.path)\n".utf8))
         } else {
             guard words.count >= 3, let seed = UInt64(words[1]) else {
                 FileHandle.standardError.write(Data("\(usage)\n".utf8))

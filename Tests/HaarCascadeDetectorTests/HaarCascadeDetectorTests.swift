@@ -127,3 +127,88 @@ struct EyeTests {
         #expect(faces == 26 && Double(withEyes) >= 0.75 * Double(faces), "eyes in \(withEyes) of \(faces) faces")
     }
 }
+
+@Suite("Searching again")
+struct SearchingAgainTests {
+    func boxes(_ detector: HaarFaceDetector, _ image: Image) throws -> [PixelBox] {
+        try detector.detectFaces(in: image).map(\.box)
+    }
+
+    @Test("a picture the bordered search finds no face in is searched as it is; one it finds a face in is left alone")
+    func searchesAgainWithoutBorder() throws {
+        let folder = SharedData.root.appendingPathComponent("lfw-train/Woody_Allen")
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("Woody_Allen_0004.jpg").path) else {
+            print("skipped: ../shared/data/lfw-train is not here")
+            return
+        }
+        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [])
+        let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [])
+        let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [])
+        #expect(twice.searchesAgainWithoutBorder && !once.searchesAgainWithoutBorder)
+
+        // A lowered head at the edge of the cascade's reach: missed on the bordered grid, found on the other.
+        let lowered = try ImageDecoder().decode(contentsOf: folder.appendingPathComponent("Woody_Allen_0004.jpg"))
+        #expect(try boxes(once, lowered).isEmpty)
+        let found = try boxes(twice, lowered)
+        let unborderedFound = try boxes(unbordered, lowered)
+        #expect(found.count == 1 && found == unborderedFound)
+        #expect(found.first.map { $0.intersectionOverUnion(PixelBox(x: 10, y: 10, width: 130, height: 130)) > 0.5 } == true,
+                "\(found)")
+
+        // Found by the first search: exactly its answer, whatever the second would say.
+        let plain = try ImageDecoder().decode(contentsOf: folder.appendingPathComponent("Woody_Allen_0001.jpg"))
+        let first = try boxes(once, plain)
+        let second = try boxes(twice, plain)
+        #expect(!first.isEmpty && second == first)
+
+        // No face in either search: none.
+        let flat = Image(width: 120, height: 120, channels: 1, pixels: [Float](repeating: 0.5, count: 120 * 120))
+        #expect(try boxes(twice, flat).isEmpty)
+    }
+
+    @Test("turning: a bright spot lands where pointBeforeTurn says it came from, anticlockwise on screen; 0 changes nothing")
+    func turning() throws {
+        var pixels = [UInt8](repeating: 0, count: 41 * 31)
+        for y in 9...11 { for x in 29...31 { pixels[y * 41 + x] = 255 } }
+        let picture = GreyImage(width: 41, height: 31, pixels: pixels)
+        #expect(picture.turned(by: 0) == picture)
+        let angle = Float.pi / 6
+        let turned = picture.turned(by: angle)
+        let brightest = try #require(turned.pixels.indices.max { turned.pixels[$0] < turned.pixels[$1] })
+        let spot = (x: Float(brightest % 41) + 0.5, y: Float(brightest / 41) + 0.5)
+        // The spot, 10 right of the centre (20.5, 15.5) and 5 above it, turned 30 degrees anticlockwise.
+        #expect(abs(spot.x - 26.7) <= 1 && abs(spot.y - 6.2) <= 1, "\(spot)")
+        let back = picture.pointBeforeTurn(spot, by: angle)
+        #expect(abs(back.x - 30.5) <= 1 && abs(back.y - 10.5) <= 1, "\(back)")
+    }
+
+    @Test("a head tilted past the cascade's reach is found on a turned copy: box back in the picture's pixels, eyes along the tilt")
+    func findsTiltedHeads() throws {
+        let file = SharedData.root.appendingPathComponent("lfw-train/Woody_Allen/Woody_Allen_0001.jpg")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            print("skipped: ../shared/data/lfw-train is not here")
+            return
+        }
+        let grey = GreyImage(try ImageDecoder().decode(contentsOf: file))
+        let upright = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [])
+        let standard = try HaarFaceDetector(eyeCascadePath: nil)
+        #expect(standard.turnAngles == [-20, 20])
+        func image(_ grey: GreyImage) -> Image {
+            Image(width: grey.width, height: grey.height, channels: 1, pixels: grey.pixels.map { Float($0) / 255 })
+        }
+        let face = try #require(try upright.detectFaces(in: image(grey)).first).box
+        let tilt = Float.pi / 6
+        let tilted = image(grey.turned(by: tilt))
+        #expect(try upright.detectFaces(in: tilted).isEmpty)
+        let found = try #require(try standard.detectFaces(in: tilted).first)
+        // Where the face's centre went when the picture was turned.
+        let centre = grey.pointBeforeTurn((Float(face.x) + Float(face.width) / 2, Float(face.y) + Float(face.height) / 2), by: -tilt)
+        let foundCentre = (x: Float(found.box.x) + Float(found.box.width) / 2, y: Float(found.box.y) + Float(found.box.height) / 2)
+        #expect(abs(foundCentre.x - centre.x) < 15 && abs(foundCentre.y - centre.y) < 15, "\(found.box) around \(centre)")
+        #expect(abs(found.box.width - face.width) < face.width / 4, "\(found.box)")
+        // Placed level in the copy turned 20 degrees back: in the picture, a line 20 degrees up to the right.
+        let eyes = try #require(found.eyes)
+        let slope = atan2(eyes.right.y - eyes.left.y, eyes.right.x - eyes.left.x) * 180 / .pi
+        #expect(abs(slope + 20) < 0.5, "\(slope)")
+    }
+}

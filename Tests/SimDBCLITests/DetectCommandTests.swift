@@ -26,4 +26,18 @@ struct DetectCommandTests {
         #expect(bad.status == 3 && bad.stderr.contains("bad.png"))
         #expect(try CLI.run(["detect", noise, "--scale-factor", "1"]).status == 2)
     }
+
+    @Test("--retry searches again without the border where the bordered search found nothing")
+    func retry() throws {
+        let lowered = SharedData.root.appendingPathComponent("lfw-train/Woody_Allen/Woody_Allen_0004.jpg").path
+        guard FileManager.default.fileExists(atPath: lowered) else {
+            print("skipped: ../shared/data/lfw-train is not here")
+            return
+        }
+        let once = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", lowered])
+        let twice = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", "--retry", lowered])
+        let unpadded = try CLI.run(["detect", "--no-eyes", lowered])
+        #expect(once.status == 0 && once.stdout.isEmpty, "\(once.stdout)")
+        #expect(twice.status == 0 && !twice.stdout.isEmpty && twice.stdout == unpadded.stdout, "\(twice.stdout)")
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HaarCascadeDetector
 import SimDBCatalog
 import SimDBCore
 import SimDBImageIO
@@ -98,7 +99,7 @@ struct DetectionPipelineTests {
     @Test("add refuses no face and several faces, changing nothing; --largest-face and skipping enrol what they can")
     func enrolmentRules() throws {
         let store = try open()
-        #expect(store.info.detector == "haar-frontalface/1")
+        #expect(store.info.detector == "haar-frontalface/2")
         let none = #expect(throws: SimDBError.self) { try store.add([try SquaresDetector.picture(faces: 0, name: "none.png")], to: "a") }
         #expect(none?.code == .noFace && none?.message.contains("none.png") == true)
         let two = try SquaresDetector.picture(faces: 2, name: "two.png")
@@ -156,8 +157,26 @@ extension DetectionPipelineTests {
             throw SimDBError(.notFound, "/usr/share/opencv4/haarcascades/x.xml: missing (apt-get install opencv-data)")
         }
         let store = try Store(path: directory.path("store"), options: Store.Options(registry: broken))
-        #expect(try store.statistics().detector == "haar-frontalface/1")
+        #expect(try store.statistics().detector == "haar-frontalface/2")
         let error = #expect(throws: SimDBError.self) { try store.query(try SquaresDetector.picture(faces: 1, name: "a.png")) }
         #expect(error?.code == .notFound && error?.message.contains("opencv-data") == true)
+    }
+
+    @Test("the built-in detectors: new stores get haar-frontalface/2; /1, which older stores record, still searches once")
+    func builtinDetectors() throws {
+        let registry = PluginRegistry()
+        BuiltinPlugins.install(into: registry)
+        #expect(BuiltinPlugins.defaultDetector == "haar-frontalface/2")
+        #expect(Set(registry.detectorIdentifiers).isSuperset(of: ["haar-frontalface/1", "haar-frontalface/2"]))
+        guard FileManager.default.fileExists(atPath: HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml") else {
+            print("skipped: opencv-data is not installed")
+            return
+        }
+        let first = try #require(try registry.makeDetector("haar-frontalface/1") as? HaarFaceDetector)
+        #expect(first.identifier == "haar-frontalface/1" && !first.searchesAgainWithoutBorder && first.turnAngles.isEmpty)
+        let second = try #require(try registry.makeDetector("haar-frontalface/2") as? HaarFaceDetector)
+        #expect(second.identifier == "haar-frontalface/2" && second.searchesAgainWithoutBorder
+                && second.turnAngles == HaarFaceDetector.standardTurnAngles)
+        #expect(first.padding == second.padding && first.minimumRelativeSupport == second.minimumRelativeSupport)
     }
 }

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Is the face found in each generated scene the one that was pasted there?
+
+Usage: benchmarks/scenes_faces.py PLACES SCENES [--bin .build/release/simdb] [--once]
+
+PLACES is what `simdb-samples scenes SOURCE SCENES SEED > PLACES` printed: each scene's file and
+where its picture went. Runs `simdb detect` with the pipeline's settings (`--pad 0.25
+--relative-support 0.2 --retry`; `--once` leaves out --retry, as haar-frontalface/1 searched) on
+every scene and counts the scenes with some face, with the pasted face among those found, and
+with the pasted face chosen: the largest, as the pipeline takes a probe's face. A face counts as
+the pasted one when its centre lies in the pasted picture and its width is 0.35-1.3 times the
+picture's (the pictures are face crops, the face about two thirds of their width). Lists the
+scenes where the pasted face was not chosen.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("places")
+    parser.add_argument("scenes")
+    parser.add_argument("--bin", default=".build/release/simdb")
+    parser.add_argument("--once", action="store_true", help="search once, without --retry")
+    args = parser.parse_args()
+    places = {}
+    with open(args.places) as lines:
+        for line in lines:
+            name, box = line.rstrip("\n").split("\t")
+            places[os.path.join(args.scenes, name)] = [int(v) for v in box.split()]
+    if not places:
+        sys.exit("scenes_faces.py: no scenes listed in " + args.places)
+    command = [args.bin, "detect", "--no-eyes", "--pad", "0.25", "--relative-support", "0.2", "--json"]
+    if not args.once:
+        command.append("--retry")
+    found = subprocess.run(command + sorted(places), check=True, capture_output=True, text=True)
+    some = among = chosen = 0
+    missed = []
+    for view in json.loads(found.stdout):
+        x, y, width, height = places[view["file"]]
+
+        def pasted(face):
+            cx, cy = face["x"] + face["width"] / 2, face["y"] + face["height"] / 2
+            return x <= cx <= x + width and y <= cy <= y + height and 0.35 * width <= face["width"] <= 1.3 * width
+
+        faces = view["faces"]
+        some += bool(faces)
+        among += any(pasted(face) for face in faces)
+        if faces and pasted(faces[0]):
+            chosen += 1
+        else:
+            missed.append(f"{view['file']}: no face found" if not faces
+                          else f"{view['file']}: {len(faces)} faces, the largest not the pasted one")
+    total = len(places)
+    print(f"scenes {total}: some face {some}, the pasted face found {among}, the pasted face chosen {chosen}")
+    for line in missed:
+        print("  " + line)
+
+
+if __name__ == "__main__":
+    main()
