@@ -103,19 +103,17 @@ extension GreyImage {
     /// bilinear; beyond the picture the nearest edge sample is repeated, as ``padded(by:)`` does.
     public func turned(by angle: Float) -> GreyImage {
         guard angle != 0 else { return self }
-        let (cosine, sine) = (cos(angle), sin(angle))
-        let centre = (x: Float(width) / 2, y: Float(height) / 2)
+        let turn = Turn(angle: angle, width: width, height: height)
         var out = [UInt8](repeating: 0, count: width * height)
         pixels.withUnsafeBufferPointer { source in
             func sample(_ x: Int, _ y: Int) -> Float {
                 Float(source[min(max(y, 0), height - 1) * width + min(max(x, 0), width - 1)])
             }
             for row in 0..<height {
-                let dy = Float(row) + 0.5 - centre.y
                 for column in 0..<width {
-                    let dx = Float(column) + 0.5 - centre.x
-                    // The source point, in pixel-centre coordinates.
-                    let x = centre.x + cosine * dx - sine * dy - 0.5, y = centre.y + sine * dx + cosine * dy - 0.5
+                    // The source point of this pixel's centre, in pixel-centre coordinates.
+                    let point = turn.pointBefore((Float(column) + 0.5, Float(row) + 0.5))
+                    let x = point.x - 0.5, y = point.y - 0.5
                     let x0 = Int(x.rounded(.down)), y0 = Int(y.rounded(.down))
                     let wx = x - Float(x0), wy = y - Float(y0)
                     let top = sample(x0, y0) * (1 - wx) + sample(x0 + 1, y0) * wx
@@ -129,8 +127,22 @@ extension GreyImage {
 
     /// Where a point of ``turned(by:)``'s result (`angle` the same) lies in this picture.
     public func pointBeforeTurn(_ point: (x: Float, y: Float), by angle: Float) -> (x: Float, y: Float) {
-        let (cosine, sine) = (cos(angle), sin(angle))
-        let dx = point.x - Float(width) / 2, dy = point.y - Float(height) / 2
-        return (Float(width) / 2 + cosine * dx - sine * dy, Float(height) / 2 + sine * dx + cosine * dy)
+        Turn(angle: angle, width: width, height: height).pointBefore(point)
+    }
+}
+
+/// A turn about a picture's centre, its sine and cosine worked out once.
+private struct Turn {
+    let cosine: Float, sine: Float, centreX: Float, centreY: Float
+
+    init(angle: Float, width: Int, height: Int) {
+        (cosine, sine) = (cos(angle), sin(angle))
+        (centreX, centreY) = (Float(width) / 2, Float(height) / 2)
+    }
+
+    /// Where a point of the turned picture was before the turn.
+    func pointBefore(_ point: (x: Float, y: Float)) -> (x: Float, y: Float) {
+        let dx = point.x - centreX, dy = point.y - centreY
+        return (centreX + cosine * dx - sine * dy, centreY + sine * dx + cosine * dy)
     }
 }

@@ -81,7 +81,7 @@ public struct HaarFaceDetector: FaceDetector {
         guard faces.isEmpty else { return faces }
         func support(_ faces: [DetectedFace]) -> Float { faces.map(\.score).max() ?? 0 }
         return turnAngles.map { detectFaces(in: grey, turnedBy: Float($0) * .pi / 180, border: border) }
-            .reduce([]) { support($1) > support($0) ? $1 : $0 }
+            .max { support($0) < support($1) } ?? []
     }
 
     /// The faces in `grey` turned by `angle` radians (``GreyImage/turned(by:)``), searched with
