@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Is the face found in each generated scene the one that was pasted there?
 
-Usage: benchmarks/scenes_faces.py PLACES SCENES [--bin .build/release/simdb] [--once]
+Usage: benchmarks/scenes_faces.py PLACES SCENES [--bin .build/release/simdb] [--set-up N]
 
 PLACES is what `simdb-samples scenes SOURCE SCENES SEED > PLACES` printed: each scene's file and
-where its picture went. Runs `simdb detect` with the pipeline's settings (`--pad 0.25
---relative-support 0.2 --retry`; `--once` leaves out --retry, as haar-frontalface/1 searched) on
-every scene and counts the scenes with some face, with the pasted face among those found, and
-with the pasted face chosen: the largest, as the pipeline takes a probe's face. A face counts as
+where its picture went. Runs `simdb detect` with the settings of the standard detector
+haar-frontalface/N (`--set-up N`, 3 by default: `--pad 0.25 --relative-support 0.2 --retry
+--overlap 0.3`; 2 leaves out --overlap, 1 also --retry) on
+every scene and counts the scenes with some face, with the pasted face among those found, with
+the pasted face chosen (the largest, as the pipeline takes a probe's face), and with several
+faces (which `simdb add` refuses without --largest-face). A face counts as
 the pasted one when its centre lies in the pasted picture and its width is 0.35-1.3 times the
 picture's (the pictures are face crops, the face about two thirds of their width). Lists the
 scenes where the pasted face was not chosen.
@@ -24,7 +26,7 @@ def main():
     parser.add_argument("places")
     parser.add_argument("scenes")
     parser.add_argument("--bin", default=".build/release/simdb")
-    parser.add_argument("--once", action="store_true", help="search once, without --retry")
+    parser.add_argument("--set-up", type=int, choices=[1, 2, 3], default=3, help="search as haar-frontalface/N does")
     args = parser.parse_args()
     places = {}
     with open(args.places) as lines:
@@ -34,10 +36,12 @@ def main():
     if not places:
         sys.exit("scenes_faces.py: no scenes listed in " + args.places)
     command = [args.bin, "detect", "--no-eyes", "--pad", "0.25", "--relative-support", "0.2", "--json"]
-    if not args.once:
+    if args.set_up >= 2:
         command.append("--retry")
+    if args.set_up >= 3:
+        command += ["--overlap", "0.3"]
     found = subprocess.run(command + sorted(places), check=True, capture_output=True, text=True)
-    some = among = chosen = 0
+    some = among = chosen = several = 0
     missed = []
     for view in json.loads(found.stdout):
         x, y, width, height = places[view["file"]]
@@ -48,6 +52,7 @@ def main():
 
         faces = view["faces"]
         some += bool(faces)
+        several += len(faces) > 1
         among += any(pasted(face) for face in faces)
         if faces and pasted(faces[0]):
             chosen += 1
@@ -55,7 +60,8 @@ def main():
             missed.append(f"{view['file']}: no face found" if not faces
                           else f"{view['file']}: {len(faces)} faces, the largest not the pasted one")
     total = len(places)
-    print(f"scenes {total}: some face {some}, the pasted face found {among}, the pasted face chosen {chosen}")
+    print(f"scenes {total}: some face {some}, the pasted face found {among}, the pasted face chosen {chosen},"
+          f" several faces {several}")
     for line in missed:
         print("  " + line)
 

@@ -4,7 +4,8 @@
 # DATA defaults to ../shared/data, WORK to .build/default-model; WORK receives symbolic links to
 # the identity folders (the seeded split of scripts/split-default-data.py) and the model file.
 # The shipped file was made by this script at commit 75fb717, whose detector searched once; later
-# ones search again where no face is found, so a few pictures are cut differently (model card).
+# ones search again where no face is found and drop overlapping faces, so a few pictures are cut
+# differently (model card).
 set -eu
 DATA=${1:-../shared/data}
 WORK=${2:-.build/default-model}

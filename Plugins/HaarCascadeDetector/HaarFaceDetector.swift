@@ -8,12 +8,15 @@ import SimDBCore
 /// enlarged to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported
 /// eye on each side of the box's centre, when both are found.
 public struct HaarFaceDetector: FaceDetector {
-    /// The identifier of the standard set-up: the default cascades, search and border, and the
-    /// searches made again where none finds a face (``searchesAgainWithoutBorder``, ``standardTurnAngles``).
-    public static let standardIdentifier = "haar-frontalface/2"
-    /// The identifier of the set-up before the searches made again: the same, searching once.
-    /// Stores created with it keep it, so their pictures stay framed as their vectors were.
-    public static let singleSearchIdentifier = "haar-frontalface/1"
+    /// The identifier of the standard set-up: the default cascades, search and border, the
+    /// searches made again where none finds a face (``searchesAgainWithoutBorder``,
+    /// ``standardTurnAngles``) and overlapping faces dropped (``standardMaximumOverlap``).
+    public static let standardIdentifier = "haar-frontalface/3"
+    /// Every standard set-up, oldest first (the last is ``standardIdentifier``): `/1` searched
+    /// once; `/2` searches again where nothing is found; `/3` also drops overlapping faces. A store
+    /// keeps the set-up it was created with, so its pictures stay framed as its vectors were;
+    /// ``standardSetUp(_:)`` makes each of them from one detector's cascades.
+    public static let standardIdentifiers = ["haar-frontalface/1", "haar-frontalface/2", standardIdentifier]
     /// ``standardIdentifier`` unless the creator named its own set-up.
     public let identifier: String
     public let classifier: CascadeClassifier
@@ -40,6 +43,15 @@ public struct HaarFaceDetector: FaceDetector {
     public let turnAngles: [Double]
     /// The standard set-up's ``turnAngles``.
     public static let standardTurnAngles: [Double] = [-20, 20]
+    /// Of two faces whose boxes overlap by more than this (intersection over union), only the
+    /// better supported is kept (the larger on a tie). The cascade sometimes accepts, beside a
+    /// real face, a weakly supported box shifted a third of a face onto the hair or the chin:
+    /// too far from the face's windows to be grouped with them, not inside its box, so grouping
+    /// keeps both, and the larger, wrong one would be the face used. Two people's faces rarely
+    /// overlap this much. 1 keeps every face, as `detectMultiScale` does.
+    public let maximumOverlap: Double
+    /// The standard set-up's ``maximumOverlap``.
+    public static let standardMaximumOverlap = 0.3
     /// Where a face box places the eyes, as fractions of its width and height (the medians over
     /// faces whose eyes the eye cascade found, in the generated scenes of docs/detection.md).
     static let typicalEyes = (left: (x: Float(0.31), y: Float(0.39)), right: (x: Float(0.67), y: Float(0.39)))
@@ -56,21 +68,43 @@ public struct HaarFaceDetector: FaceDetector {
     ///   - minimumRelativeSupport: see ``minimumRelativeSupport``.
     ///   - searchAgainWithoutBorder: see ``searchesAgainWithoutBorder``.
     ///   - turnAngles: see ``turnAngles``.
+    ///   - maximumOverlap: see ``maximumOverlap``.
     ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
                 cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
                 eyeCascadePath: String? = HaarCascade.standardDirectory + "/haarcascade_eye.xml",
                 search: CascadeSearch = CascadeSearch(), padding: Double = 0.25,
                 minimumRelativeSupport: Double = 0.2, searchAgainWithoutBorder: Bool = true,
-                turnAngles: [Double] = HaarFaceDetector.standardTurnAngles) throws {
+                turnAngles: [Double] = HaarFaceDetector.standardTurnAngles,
+                maximumOverlap: Double = HaarFaceDetector.standardMaximumOverlap) throws {
+        self.init(identifier: identifier, classifier: CascadeClassifier(try HaarCascade(contentsOf: cascadePath)),
+                  eyeClassifier: try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) },
+                  search: search, padding: padding, minimumRelativeSupport: minimumRelativeSupport,
+                  searchAgainWithoutBorder: searchAgainWithoutBorder, turnAngles: turnAngles, maximumOverlap: maximumOverlap)
+    }
+
+    private init(identifier: String, classifier: CascadeClassifier, eyeClassifier: CascadeClassifier?, search: CascadeSearch,
+                 padding: Double, minimumRelativeSupport: Double, searchAgainWithoutBorder: Bool, turnAngles: [Double],
+                 maximumOverlap: Double) {
         self.identifier = identifier
-        classifier = CascadeClassifier(try HaarCascade(contentsOf: cascadePath))
-        eyeClassifier = try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) }
+        self.classifier = classifier
+        self.eyeClassifier = eyeClassifier
         self.search = search
         self.padding = padding
         self.minimumRelativeSupport = minimumRelativeSupport
         searchesAgainWithoutBorder = searchAgainWithoutBorder
         self.turnAngles = turnAngles
+        self.maximumOverlap = maximumOverlap
+    }
+
+    /// The standard set-up called `identifier` (one of ``standardIdentifiers``), with this
+    /// detector's cascades (read once, shared by every set-up), or `nil` for another identifier.
+    public func standardSetUp(_ identifier: String) -> HaarFaceDetector? {
+        guard let version = Self.standardIdentifiers.firstIndex(of: identifier).map({ $0 + 1 }) else { return nil }
+        return HaarFaceDetector(identifier: identifier, classifier: classifier, eyeClassifier: eyeClassifier,
+                                search: CascadeSearch(), padding: 0.25, minimumRelativeSupport: 0.2,
+                                searchAgainWithoutBorder: version >= 2, turnAngles: version >= 2 ? Self.standardTurnAngles : [],
+                                maximumOverlap: version >= 3 ? Self.standardMaximumOverlap : 1)
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
@@ -110,7 +144,8 @@ public struct HaarFaceDetector: FaceDetector {
         let padded = grey.padded(by: border)
         let found = classifier.detect(in: padded, search)
         let strongest = Double(found.map(\.neighbors).max() ?? 0)
-        return found.filter { Double($0.neighbors) >= minimumRelativeSupport * strongest }.map { face in
+        let supported = found.filter { Double($0.neighbors) >= minimumRelativeSupport * strongest }
+        return Self.droppingOverlaps(supported, maximumOverlap: maximumOverlap).map { face in
             let eyes = (withEyes ? findEyes(in: padded, face: face.box) : nil).map {
                 (left: (x: $0.left.x - Float(border), y: $0.left.y - Float(border)),
                  right: (x: $0.right.x - Float(border), y: $0.right.y - Float(border)))
@@ -119,6 +154,19 @@ public struct HaarFaceDetector: FaceDetector {
                                               width: face.box.width, height: face.box.height),
                                 score: Float(face.neighbors), eyes: eyes)
         }
+    }
+
+    /// `faces` without each one that overlaps a better-supported one (the larger on a tie) by more
+    /// than `maximumOverlap`, intersection over union; in their order.
+    public static func droppingOverlaps(_ faces: [(box: PixelBox, neighbors: Int)], maximumOverlap: Double) -> [(box: PixelBox, neighbors: Int)] {
+        guard maximumOverlap < 1 else { return faces }
+        let strongestFirst = faces.indices.sorted { (faces[$0].neighbors, faces[$0].box.area) > (faces[$1].neighbors, faces[$1].box.area) }
+        var kept: [Int] = []
+        for index in strongestFirst
+        where kept.allSatisfy({ faces[index].box.intersectionOverUnion(faces[$0].box) <= maximumOverlap }) {
+            kept.append(index)
+        }
+        return kept.sorted().map { faces[$0] }
     }
 
     /// The centres of both eyes in `face`, in `picture`'s pixels, when the eye cascade finds one

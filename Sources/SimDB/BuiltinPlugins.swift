@@ -12,12 +12,9 @@ public enum BuiltinPlugins {
     /// the eye cascade, from Debian's `opencv-data` package.
     public static let defaultDetector = HaarFaceDetector.standardIdentifier
 
-    /// The standard cascade detector, read once per process on first use.
+    /// The standard cascade detector, read once per process on first use; the older standard
+    /// set-ups, which stores created before it record, share its cascades.
     private static let haarDetector = Result { try HaarFaceDetector() }
-    /// The detector of stores created before `haar-frontalface/2`: one search, with the border.
-    private static let singleSearchHaarDetector = Result {
-        try HaarFaceDetector(identifier: HaarFaceDetector.singleSearchIdentifier, searchAgainWithoutBorder: false, turnAngles: [])
-    }
 
     /// Registers simdb's encoders and face detectors in `registry` (the metrics are already built in), leaving any
     /// registration the caller made under the same identifier in place. Idempotent.
@@ -25,8 +22,9 @@ public enum BuiltinPlugins {
         // The identifier is a compile-time constant of the form name/version, so this cannot fail.
         _ = try? registry.registerEncoderIfAbsent(PixelsEncoder.identifier) { PixelsEncoder() }
         _ = try? registry.registerEncoderIfAbsent(DefaultModel.identifier) { try DefaultModel.shared.get() }
-        _ = try? registry.registerDetectorIfAbsent(defaultDetector) { try haarDetector.get() }
-        _ = try? registry.registerDetectorIfAbsent(HaarFaceDetector.singleSearchIdentifier) { try singleSearchHaarDetector.get() }
+        for identifier in HaarFaceDetector.standardIdentifiers {
+            _ = try? registry.registerDetectorIfAbsent(identifier) { try haarDetector.get().standardSetUp(identifier)! }
+        }
     }
 }
 

@@ -47,9 +47,15 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("relative-support"), help: ArgumentHelp(
         "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
-        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --retry.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --overlap 0.3 --retry.",
         valueName: "fraction"))
     var relativeSupport: Double = 0
+
+    @Option(help: ArgumentHelp(
+        "Of two faces whose boxes overlap by more than this (intersection over union), keep only the better supported.",
+        discussion: "1 (the default) keeps both, as OpenCV's detectMultiScale does; simdb's pipeline uses 0.3.",
+        valueName: "fraction"))
+    var overlap: Double = 1
 
     @Flag(help: ArgumentHelp(
         "Where no face is found, search again as simdb's pipeline does: without the border, then copies turned 20 degrees either way.",
@@ -64,13 +70,14 @@ struct DetectCommand: ParsableCommand {
         guard minNeighbors >= 0, minSize >= 1 else { throw ValidationError("--min-neighbors and --min-size must be positive") }
         guard (0...2).contains(pad) else { throw ValidationError("--pad must be between 0 and 2") }
         guard (0...1).contains(relativeSupport) else { throw ValidationError("--relative-support must be between 0 and 1") }
+        guard (0...1).contains(overlap) else { throw ValidationError("--overlap must be between 0 and 1") }
     }
 
     func run() throws {
         let detector = try HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
             minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
-            turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [])
+            turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

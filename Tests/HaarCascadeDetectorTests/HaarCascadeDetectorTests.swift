@@ -136,11 +136,7 @@ struct SearchingAgainTests {
 
     @Test("a picture the bordered search finds no face in is searched as it is; one it finds a face in is left alone")
     func searchesAgainWithoutBorder() throws {
-        let folder = SharedData.root.appendingPathComponent("lfw-train/Woody_Allen")
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("Woody_Allen_0004.jpg").path) else {
-            print("skipped: ../shared/data/lfw-train is not here")
-            return
-        }
+        guard let folder = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0004.jpg")?.deletingLastPathComponent() else { return }
         let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [])
         let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [])
         let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [])
@@ -184,11 +180,7 @@ struct SearchingAgainTests {
 
     @Test("a head tilted past the cascade's reach is found on a turned copy: box back in the picture's pixels, eyes along the tilt")
     func findsTiltedHeads() throws {
-        let file = SharedData.root.appendingPathComponent("lfw-train/Woody_Allen/Woody_Allen_0001.jpg")
-        guard FileManager.default.fileExists(atPath: file.path) else {
-            print("skipped: ../shared/data/lfw-train is not here")
-            return
-        }
+        guard let file = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0001.jpg") else { return }
         let grey = GreyImage(try ImageDecoder().decode(contentsOf: file))
         let upright = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [])
         let standard = try HaarFaceDetector(eyeCascadePath: nil)
@@ -210,5 +202,36 @@ struct SearchingAgainTests {
         let eyes = try #require(found.eyes)
         let slope = atan2(eyes.right.y - eyes.left.y, eyes.right.x - eyes.left.x) * 180 / .pi
         #expect(abs(slope + 20) < 0.5, "\(slope)")
+    }
+}
+
+@Suite("Overlapping faces")
+struct OverlappingFacesTests {
+    @Test("of two faces overlapping by more than the limit the better supported stays (the larger on a tie); apart, both stay")
+    func droppingOverlaps() {
+        let face = (box: PixelBox(x: 20, y: 20, width: 100, height: 100), neighbors: 30)
+        let shifted = (box: PixelBox(x: 20, y: -20, width: 110, height: 110), neighbors: 6)   // intersection over union 0.45
+        let beside = (box: PixelBox(x: 95, y: 30, width: 80, height: 80), neighbors: 9)       // 0.13: a second person
+        let faces = [shifted, face, beside]
+        #expect(face.box.intersectionOverUnion(shifted.box) > 0.4 && face.box.intersectionOverUnion(beside.box) < 0.2)
+        #expect(HaarFaceDetector.droppingOverlaps(faces, maximumOverlap: 0.3).map(\.box) == [face.box, beside.box])
+        #expect(HaarFaceDetector.droppingOverlaps(faces, maximumOverlap: 0.1).map(\.box) == [face.box])
+        #expect(HaarFaceDetector.droppingOverlaps(faces, maximumOverlap: 1).map(\.box) == faces.map(\.box))
+        let tied = [(box: face.box, neighbors: 6), shifted]
+        #expect(HaarFaceDetector.droppingOverlaps(tied, maximumOverlap: 0.3).map(\.box) == [shifted.box])
+        #expect(HaarFaceDetector.droppingOverlaps([], maximumOverlap: 0.3).isEmpty)
+    }
+
+    @Test("an LFW-train photo where the cascade also accepts a box shifted onto the hair: haar-frontalface/3 keeps the face")
+    func realPhoto() throws {
+        guard let file = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg") else { return }
+        let image = try ImageDecoder().decode(contentsOf: file)
+        let keepingBoth = try HaarFaceDetector(eyeCascadePath: nil, maximumOverlap: 1)
+        let standard = try HaarFaceDetector(eyeCascadePath: nil)
+        let both = try keepingBoth.detectFaces(in: image)
+        #expect(both.count == 2, "\(both.map(\.box))")
+        let best = try #require(both.max { $0.score < $1.score })
+        let kept = try standard.detectFaces(in: image)
+        #expect(kept.map(\.box) == [best.box] && kept.first?.score == best.score)
     }
 }

@@ -29,15 +29,25 @@ struct DetectCommandTests {
 
     @Test("--retry searches again without the border where the bordered search found nothing")
     func retry() throws {
-        let lowered = SharedData.root.appendingPathComponent("lfw-train/Woody_Allen/Woody_Allen_0004.jpg").path
-        guard FileManager.default.fileExists(atPath: lowered) else {
-            print("skipped: ../shared/data/lfw-train is not here")
-            return
-        }
+        guard let lowered = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0004.jpg")?.path else { return }
         let once = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", lowered])
         let twice = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", "--retry", lowered])
         let unpadded = try CLI.run(["detect", "--no-eyes", lowered])
         #expect(once.status == 0 && once.stdout.isEmpty, "\(once.stdout)")
         #expect(twice.status == 0 && !twice.stdout.isEmpty && twice.stdout == unpadded.stdout, "\(twice.stdout)")
+    }
+
+    @Test("--overlap keeps the better supported of two overlapping faces; out of range is a usage error")
+    func overlap() throws {
+        guard let photo = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg")?.path else { return }
+        let both = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", photo])
+        let one = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", "--overlap", "0.3", photo])
+        #expect(both.status == 0 && one.status == 0, "\(both.stderr)\(one.stderr)")
+        let lines = both.stdout.split(separator: "\n")
+        #expect(lines.count == 2, "\(both.stdout)")
+        let strongest = lines.max { Int($0.split(separator: "\t")[2])! < Int($1.split(separator: "\t")[2])! }
+        #expect(one.stdout.split(separator: "\n") == strongest.map { [$0] }, "\(one.stdout)")
+        let bad = try CLI.run(["detect", photo, "--overlap", "1.5"])
+        #expect(bad.status == 2 && bad.stderr.contains("--overlap"), "\(bad.stderr)")
     }
 }

@@ -16,6 +16,17 @@ public enum SharedData {
         return FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
+    /// The file at `path` under the data folder (`lfw-train/NAME/NAME_0001.jpg`), or `nil`, having
+    /// said the test is skipped, when it is not there.
+    public static func file(_ path: String) -> URL? {
+        let file = root.appendingPathComponent(path)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            print("skipped: ../shared/data/\(path) is not here")
+            return nil
+        }
+        return file
+    }
+
     /// The ORL face set, when it is there whole (`s1`..`s40`).
     public static var orl: URL? {
         let orl = root.appendingPathComponent("orl")

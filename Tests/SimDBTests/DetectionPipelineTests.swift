@@ -99,7 +99,7 @@ struct DetectionPipelineTests {
     @Test("add refuses no face and several faces, changing nothing; --largest-face and skipping enrol what they can")
     func enrolmentRules() throws {
         let store = try open()
-        #expect(store.info.detector == "haar-frontalface/2")
+        #expect(store.info.detector == "haar-frontalface/3")
         let none = #expect(throws: SimDBError.self) { try store.add([try SquaresDetector.picture(faces: 0, name: "none.png")], to: "a") }
         #expect(none?.code == .noFace && none?.message.contains("none.png") == true)
         let two = try SquaresDetector.picture(faces: 2, name: "two.png")
@@ -157,26 +157,34 @@ extension DetectionPipelineTests {
             throw SimDBError(.notFound, "/usr/share/opencv4/haarcascades/x.xml: missing (apt-get install opencv-data)")
         }
         let store = try Store(path: directory.path("store"), options: Store.Options(registry: broken))
-        #expect(try store.statistics().detector == "haar-frontalface/2")
+        #expect(try store.statistics().detector == "haar-frontalface/3")
         let error = #expect(throws: SimDBError.self) { try store.query(try SquaresDetector.picture(faces: 1, name: "a.png")) }
         #expect(error?.code == .notFound && error?.message.contains("opencv-data") == true)
     }
 
-    @Test("the built-in detectors: new stores get haar-frontalface/2; /1, which older stores record, still searches once")
+    @Test("the built-in detectors: new stores get haar-frontalface/3; /1 and /2, which older stores record, search as they did")
     func builtinDetectors() throws {
         let registry = PluginRegistry()
         BuiltinPlugins.install(into: registry)
-        #expect(BuiltinPlugins.defaultDetector == "haar-frontalface/2")
-        #expect(Set(registry.detectorIdentifiers).isSuperset(of: ["haar-frontalface/1", "haar-frontalface/2"]))
+        #expect(BuiltinPlugins.defaultDetector == "haar-frontalface/3")
+        #expect(Set(registry.detectorIdentifiers).isSuperset(of: ["haar-frontalface/1", "haar-frontalface/2", "haar-frontalface/3"]))
         guard FileManager.default.fileExists(atPath: HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml") else {
             print("skipped: opencv-data is not installed")
             return
         }
-        let first = try #require(try registry.makeDetector("haar-frontalface/1") as? HaarFaceDetector)
-        #expect(first.identifier == "haar-frontalface/1" && !first.searchesAgainWithoutBorder && first.turnAngles.isEmpty)
-        let second = try #require(try registry.makeDetector("haar-frontalface/2") as? HaarFaceDetector)
-        #expect(second.identifier == "haar-frontalface/2" && second.searchesAgainWithoutBorder
-                && second.turnAngles == HaarFaceDetector.standardTurnAngles)
-        #expect(first.padding == second.padding && first.minimumRelativeSupport == second.minimumRelativeSupport)
+        func made(_ identifier: String) throws -> HaarFaceDetector {
+            let detector = try #require(try registry.makeDetector(identifier) as? HaarFaceDetector)
+            #expect(detector.identifier == identifier && detector.padding == 0.25 && detector.minimumRelativeSupport == 0.2)
+            return detector
+        }
+        let first = try made("haar-frontalface/1"), second = try made("haar-frontalface/2"), third = try made("haar-frontalface/3")
+        #expect(!first.searchesAgainWithoutBorder && first.turnAngles.isEmpty && first.maximumOverlap == 1)
+        #expect(second.searchesAgainWithoutBorder && second.turnAngles == HaarFaceDetector.standardTurnAngles && second.maximumOverlap == 1)
+        #expect(third.searchesAgainWithoutBorder && third.turnAngles == HaarFaceDetector.standardTurnAngles
+                && third.maximumOverlap == HaarFaceDetector.standardMaximumOverlap)
+        let standard = try HaarFaceDetector()
+        #expect(standard.identifier == third.identifier && standard.search == third.search && standard.padding == third.padding
+                && standard.maximumOverlap == third.maximumOverlap && standard.turnAngles == third.turnAngles)
+        #expect(standard.standardSetUp("haar-frontalface/9") == nil)
     }
 }
