@@ -83,7 +83,7 @@ public struct HaarCascade: Sendable {
         for feature in cascade.child("features")?.children ?? [] {
             if let tilted = feature.child("tilted"), tilted.text != "0" { throw damaged("tilted features are not supported") }
             let rects = try (feature.child("rects")?.children ?? []).map { rect -> WeightedRect in
-                let numbers = rect.text.split(whereSeparator: \.isWhitespace).compactMap { Float($0) }
+                let numbers = rect.fields.compactMap { Float($0) }
                 guard numbers.count == 5, numbers[0] >= 0, numbers[1] >= 0, numbers[2] > 0, numbers[3] > 0,
                       Int(numbers[0] + numbers[2]) <= width, Int(numbers[1] + numbers[3]) <= height else {
                     throw damaged("a feature rectangle '\(rect.text)' outside the window")
@@ -102,8 +102,8 @@ public struct HaarCascade: Sendable {
                 throw damaged("a stage without a threshold")
             }
             let classifiers = try (stage.child("weakClassifiers")?.children ?? []).map { weak -> WeakClassifier in
-                let values = (weak.child("internalNodes")?.text ?? "").split(whereSeparator: \.isWhitespace)
-                let leaves = (weak.child("leafValues")?.text ?? "").split(whereSeparator: \.isWhitespace).compactMap { Float($0) }
+                let values = weak.child("internalNodes")?.fields ?? []
+                let leaves = (weak.child("leafValues")?.fields ?? []).compactMap { Float($0) }
                 guard !values.isEmpty, values.count % 4 == 0 else { throw damaged("a weak classifier without nodes") }
                 let nodes = try stride(from: 0, to: values.count, by: 4).map { at -> Node in
                     guard let left = Int(values[at]), let right = Int(values[at + 1]), let feature = Int(values[at + 2]),

@@ -12,6 +12,15 @@ struct SimpleXML {
     /// The first child called `name`.
     func child(_ name: String) -> SimpleXML? { children.first { $0.name == name } }
 
+    /// The element's text split at white space: the numbers of a cascade file's elements.
+    /// Only ASCII white space separates, so no `Character` is formed (reading a cascade was
+    /// mostly Unicode property look-ups before).
+    var fields: [Substring] {
+        text.utf8.split(whereSeparator: SimpleXML.isSpace).map { Substring($0) }
+    }
+
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
     /// Parses a document and returns its root element.
     /// - Throws: ``SimDBError`` `.corruptStore` naming `name` when the text is not well formed.
     static func parse(_ text: String, name: String) throws -> SimpleXML {
@@ -87,7 +96,9 @@ struct SimpleXML {
                     at += close.count
                     while at < bytes.count, bytes[at] != UInt8(ascii: ">") { at += 1 }
                     at += 1
-                    element.text = String(decoding: text, as: UTF8.self).trimmingWhitespace()
+                    let first = text.firstIndex { !SimpleXML.isSpace($0) } ?? text.endIndex
+                    let last = text.lastIndex { !SimpleXML.isSpace($0) } ?? first
+                    element.text = first < text.endIndex ? String(decoding: text[first...last], as: UTF8.self) : ""
                     return element
                 } else if try !skipMarkup() {
                     element.children.append(try self.element())
@@ -97,16 +108,7 @@ struct SimpleXML {
         }
 
         static func endsName(_ byte: UInt8) -> Bool {
-            byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+            byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || SimpleXML.isSpace(byte)
         }
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
     }
 }
