@@ -174,6 +174,9 @@ public struct CascadeClassifier: Sendable {
 
 /// Summed-area tables of a picture: `sums[y × stride + x]` is the sum of the samples above and
 /// to the left of (x, y), with a zero first row and column; likewise `squares` for their squares.
+/// The sums wrap around modulo 2³² (past about 8 million pixels they no longer fit), which leaves
+/// every rectangle's sum exact while it fits itself: the rectangles read are inside one window
+/// of a scale's picture, at most 24 × 24 × 255.
 struct IntegralImage {
     let stride: Int
     var sums: [Int32]
@@ -189,9 +192,9 @@ struct IntegralImage {
             var rowSum: Int32 = 0, rowSquares: Int64 = 0
             for x in 0..<picture.width {
                 let value = picture.pixels[y * picture.width + x]
-                rowSum += Int32(value)
+                rowSum &+= Int32(value)
                 rowSquares += Int64(value) * Int64(value)
-                sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + rowSum
+                sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] &+ rowSum
                 squares[(y + 1) * stride + x + 1] = squares[y * stride + x + 1] + rowSquares
             }
         }
@@ -201,7 +204,7 @@ struct IntegralImage {
     typealias Corners = (Int, Int, Int, Int)
 
     func sum(_ origin: Int, _ corners: Corners) -> Int32 {
-        sums[origin + corners.0] - sums[origin + corners.1] - sums[origin + corners.2] + sums[origin + corners.3]
+        sums[origin + corners.0] &- sums[origin + corners.1] &- sums[origin + corners.2] &+ sums[origin + corners.3]
     }
 
     func squaredSum(_ origin: Int, _ corners: Corners) -> Int64 {
@@ -222,9 +225,9 @@ struct Stump {
     @inline(__always)
     func value(_ base: UnsafePointer<Int32>) -> Float {
         let c = corners
-        var total = weights.0 * Float(base[Int(c.0)] - base[Int(c.1)] - base[Int(c.2)] + base[Int(c.3)])
-        total += weights.1 * Float(base[Int(c.4)] - base[Int(c.5)] - base[Int(c.6)] + base[Int(c.7)])
-        if weights.2 != 0 { total += weights.2 * Float(base[Int(c.8)] - base[Int(c.9)] - base[Int(c.10)] + base[Int(c.11)]) }
+        var total = weights.0 * Float(base[Int(c.0)] &- base[Int(c.1)] &- base[Int(c.2)] &+ base[Int(c.3)])
+        total += weights.1 * Float(base[Int(c.4)] &- base[Int(c.5)] &- base[Int(c.6)] &+ base[Int(c.7)])
+        if weights.2 != 0 { total += weights.2 * Float(base[Int(c.8)] &- base[Int(c.9)] &- base[Int(c.10)] &+ base[Int(c.11)]) }
         return total
     }
 }
@@ -287,7 +290,7 @@ struct FeatureOffsets {
         for index in 0..<3 where weights[feature * 3 + index] != 0 {
             let c = feature * 12 + index * 4
             total += weights[feature * 3 + index]
-                * Float(base[Int(corners[c])] - base[Int(corners[c + 1])] - base[Int(corners[c + 2])] + base[Int(corners[c + 3])])
+                * Float(base[Int(corners[c])] &- base[Int(corners[c + 1])] &- base[Int(corners[c + 2])] &+ base[Int(corners[c + 3])])
         }
         return total
     }

@@ -52,6 +52,15 @@ public struct HaarFaceDetector: FaceDetector {
     public let maximumOverlap: Double
     /// The standard set-up's ``maximumOverlap``.
     public static let standardMaximumOverlap = 0.3
+    /// A picture whose larger side is longer than this is searched on a copy shrunk to it
+    /// (``GreyImage/shrunk(toLargerSide:)``), its faces' boxes and eyes scaled back to the
+    /// picture's pixels. The search builds summed-area tables at every scale, so a phone's
+    /// 4032 × 3024 photo searched whole costs seconds and hundreds of megabytes; shrunk to 1024,
+    /// a face of under 30 of the copy's pixels (about 120 of the photo's) is missed, which is
+    /// rarely the subject of a photo. `nil` searches every picture whole.
+    public let maximumSearchSide: Int?
+    /// The standard set-up's ``maximumSearchSide``.
+    public static let standardMaximumSearchSide = 1024
     /// Where a face box places the eyes, as fractions of its width and height (the medians over
     /// faces whose eyes the eye cascade found, in the generated scenes of docs/detection.md).
     static let typicalEyes = (left: (x: Float(0.31), y: Float(0.39)), right: (x: Float(0.67), y: Float(0.39)))
@@ -69,6 +78,7 @@ public struct HaarFaceDetector: FaceDetector {
     ///   - searchAgainWithoutBorder: see ``searchesAgainWithoutBorder``.
     ///   - turnAngles: see ``turnAngles``.
     ///   - maximumOverlap: see ``maximumOverlap``.
+    ///   - maximumSearchSide: see ``maximumSearchSide``.
     ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
                 cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
@@ -76,16 +86,19 @@ public struct HaarFaceDetector: FaceDetector {
                 search: CascadeSearch = CascadeSearch(), padding: Double = 0.25,
                 minimumRelativeSupport: Double = 0.2, searchAgainWithoutBorder: Bool = true,
                 turnAngles: [Double] = HaarFaceDetector.standardTurnAngles,
-                maximumOverlap: Double = HaarFaceDetector.standardMaximumOverlap) throws {
+                maximumOverlap: Double = HaarFaceDetector.standardMaximumOverlap,
+                maximumSearchSide: Int? = HaarFaceDetector.standardMaximumSearchSide) throws {
         self.init(identifier: identifier, classifier: CascadeClassifier(try HaarCascade(contentsOf: cascadePath)),
                   eyeClassifier: try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) },
                   search: search, padding: padding, minimumRelativeSupport: minimumRelativeSupport,
-                  searchAgainWithoutBorder: searchAgainWithoutBorder, turnAngles: turnAngles, maximumOverlap: maximumOverlap)
+                  searchAgainWithoutBorder: searchAgainWithoutBorder, turnAngles: turnAngles, maximumOverlap: maximumOverlap,
+                  maximumSearchSide: maximumSearchSide)
     }
 
     private init(identifier: String, classifier: CascadeClassifier, eyeClassifier: CascadeClassifier?, search: CascadeSearch,
                  padding: Double, minimumRelativeSupport: Double, searchAgainWithoutBorder: Bool, turnAngles: [Double],
-                 maximumOverlap: Double) {
+                 maximumOverlap: Double, maximumSearchSide: Int?) {
+        precondition(maximumSearchSide.map { $0 > 0 } ?? true, "the largest side searched must be positive")
         self.identifier = identifier
         self.classifier = classifier
         self.eyeClassifier = eyeClassifier
@@ -95,6 +108,7 @@ public struct HaarFaceDetector: FaceDetector {
         searchesAgainWithoutBorder = searchAgainWithoutBorder
         self.turnAngles = turnAngles
         self.maximumOverlap = maximumOverlap
+        self.maximumSearchSide = maximumSearchSide
     }
 
     /// The standard set-up called `identifier` (one of ``standardIdentifiers``), with this
@@ -104,11 +118,25 @@ public struct HaarFaceDetector: FaceDetector {
         return HaarFaceDetector(identifier: identifier, classifier: classifier, eyeClassifier: eyeClassifier,
                                 search: CascadeSearch(), padding: 0.25, minimumRelativeSupport: 0.2,
                                 searchAgainWithoutBorder: version >= 2, turnAngles: version >= 2 ? Self.standardTurnAngles : [],
-                                maximumOverlap: version >= 3 ? Self.standardMaximumOverlap : 1)
+                                maximumOverlap: version >= 3 ? Self.standardMaximumOverlap : 1,
+                                maximumSearchSide: version >= 3 ? Self.standardMaximumSearchSide : nil)
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
-        let grey = GreyImage(image)
+        let whole = GreyImage(image)
+        guard let side = maximumSearchSide, max(whole.width, whole.height) > side else { return detectFaces(in: whole) }
+        let shrunk = whole.shrunk(toLargerSide: side)
+        let scale = Float(max(whole.width, whole.height)) / Float(max(shrunk.width, shrunk.height))
+        func scaled(_ point: (x: Float, y: Float)) -> (x: Float, y: Float) { (point.x * scale, point.y * scale) }
+        func scaled(_ value: Int) -> Int { Int((Float(value) * scale).rounded()) }
+        return detectFaces(in: shrunk).map { face in
+            DetectedFace(box: PixelBox(x: scaled(face.box.x), y: scaled(face.box.y), width: scaled(face.box.width), height: scaled(face.box.height)),
+                         score: face.score, eyes: face.eyes.map { (scaled($0.left), scaled($0.right)) })
+        }
+    }
+
+    /// The faces in `grey`, searched as ``detectFaces(in:)`` says, with no shrinking.
+    func detectFaces(in grey: GreyImage) -> [DetectedFace] {
         let border = Int((Double(max(grey.width, grey.height)) * padding).rounded())
         var faces = detectFaces(in: grey, border: border)
         if faces.isEmpty, border > 0, searchesAgainWithoutBorder { faces = detectFaces(in: grey, border: 0) }

@@ -47,7 +47,7 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("relative-support"), help: ArgumentHelp(
         "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
-        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --overlap 0.3 --retry.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry.",
         valueName: "fraction"))
     var relativeSupport: Double = 0
 
@@ -56,6 +56,12 @@ struct DetectCommand: ParsableCommand {
         discussion: "1 (the default) keeps both, as OpenCV's detectMultiScale does; simdb's pipeline uses 0.3.",
         valueName: "fraction"))
     var overlap: Double = 1
+
+    @Option(name: .customLong("max-side"), help: ArgumentHelp(
+        "Search a picture whose larger side is longer than this on a copy shrunk to it.",
+        discussion: "Boxes and eyes are given in the picture's own pixels. By default pictures are searched whole, as by OpenCV's detectMultiScale; simdb's pipeline uses 1024.",
+        valueName: "pixels"))
+    var maxSide: Int?
 
     @Flag(help: ArgumentHelp(
         "Where no face is found, search again as simdb's pipeline does: without the border, then copies turned 20 degrees either way.",
@@ -71,13 +77,15 @@ struct DetectCommand: ParsableCommand {
         guard (0...2).contains(pad) else { throw ValidationError("--pad must be between 0 and 2") }
         guard (0...1).contains(relativeSupport) else { throw ValidationError("--relative-support must be between 0 and 1") }
         guard (0...1).contains(overlap) else { throw ValidationError("--overlap must be between 0 and 1") }
+        guard maxSide.map({ $0 >= 24 }) ?? true else { throw ValidationError("--max-side must be at least 24 (the cascade's window)") }
     }
 
     func run() throws {
         let detector = try HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
             minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
-            turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap)
+            turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap,
+            maximumSearchSide: maxSide)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

@@ -105,6 +105,8 @@ enum FuzzImages {
                 scan: "\(block)  00 00  01 0 00")),
             ("420.jpg", HandBuilt.jpeg(width: 16, height: 16, sampling: [0x22, 0x11, 0x11],
                 scan: "\(block)  00 00  00 00  01 0 00  00 00  10 00 00")),
+            ("exif-oriented.jpg", HandBuilt.withExifOrientation(6, HandBuilt.jpeg(width: 16, height: 8, sampling: [0x11],
+                scan: "\(block)  01 0 00"))),
             ("rgb.ppm", ImageEncoder.pgm(colour)),
             ("grey.pgm", ImageEncoder.pgm(grey)),
             ("ascii.pgm", Array("P2\n# grey\n4 2\n15\n0 1 2 3\n15 14 13 12\n".utf8)),
@@ -136,6 +138,14 @@ enum HandBuilt {
         if let palette { file += chunk("PLTE", palette) }
         if let transparency { file += chunk("tRNS", transparency) }
         return file + chunk("IDAT", zlib) + chunk("IEND", [])
+    }
+
+    /// `jpeg` with an Exif segment after its start-of-image marker recording `orientation`
+    /// (a little-endian TIFF structure whose first directory holds only tag 0x0112).
+    static func withExifOrientation(_ orientation: UInt8, _ jpeg: [UInt8]) -> [UInt8] {
+        let tiff: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0]
+        let payload = Array("Exif".utf8) + [0, 0] + tiff
+        return Array(jpeg.prefix(2)) + [0xFF, 0xE1, 0, UInt8(payload.count + 2)] + payload + Array(jpeg.dropFirst(2))
     }
 
     /// A baseline JPEG with one quantisation table of ones and two tiny Huffman tables (see

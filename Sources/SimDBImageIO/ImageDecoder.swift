@@ -16,7 +16,8 @@ import Darwin
 /// ``SimDBError`` whose one-line message names the file and the reason: `.badImage` for unreadable,
 /// unknown, corrupt or truncated data, `.imageTooLarge` when the image declares more pixels than
 /// ``maximumPixelCount`` or the file is bigger than ``maximumFileSize``. Sizes are checked before
-/// any pixel buffer is allocated, so a hostile header cannot exhaust memory.
+/// any pixel buffer is allocated, so a hostile header cannot exhaust memory. A JPEG whose Exif
+/// segment records an orientation comes out as it is shown, upright (``appliesExifOrientation``).
 ///
 /// ```swift
 /// let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: "face.png"))
@@ -29,6 +30,11 @@ public struct ImageDecoder: Sendable {
     public var maximumPixelCount: Int
     /// Files bigger than this many bytes are refused with `.imageTooLarge` before they are read.
     public var maximumFileSize: Int
+    /// Whether a JPEG is turned or mirrored as its Exif orientation tag says (phones store a
+    /// portrait photo sideways and tag it), so that it comes out as every viewer shows it; when
+    /// `false`, the pixels come out as stored. The tag is read from the segments before the
+    /// scan; a missing, unknown or damaged one leaves the picture as stored.
+    public var appliesExifOrientation: Bool
 
     /// Creates a decoder with the given limits.
     /// - Parameters:
@@ -36,9 +42,12 @@ public struct ImageDecoder: Sendable {
     ///     ``defaultMaximumPixelCount``.
     ///   - maximumFileSize: the largest file, in bytes, that ``decode(contentsOf:)`` reads;
     ///     defaults to 256 MiB.
-    public init(maximumPixelCount: Int = defaultMaximumPixelCount, maximumFileSize: Int = 256 << 20) {
+    ///   - appliesExifOrientation: see ``appliesExifOrientation``.
+    public init(maximumPixelCount: Int = defaultMaximumPixelCount, maximumFileSize: Int = 256 << 20,
+                appliesExifOrientation: Bool = true) {
         self.maximumPixelCount = maximumPixelCount
         self.maximumFileSize = maximumFileSize
+        self.appliesExifOrientation = appliesExifOrientation
     }
 
     /// Reads and decodes a file; the format is chosen by magic bytes, never by extension.
@@ -86,7 +95,9 @@ public struct ImageDecoder: Sendable {
             return try PNGCodec.decode(data, name: name, limits: self)
         }
         if data.starts(with: [0xFF, 0xD8, 0xFF]) {
-            return try JPEGCodec.decode(data, name: name, limits: self)
+            let stored = try JPEGCodec.decode(data, name: name, limits: self)
+            let orientation = appliesExifOrientation ? ExifOrientation.value(inJPEG: data) : 1
+            return orientation == 1 ? stored : stored.oriented(exif: orientation)
         }
         if data.count >= 2, data[0] == UInt8(ascii: "P"), (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(data[1]) {
             return try PNMCodec.decode(data, name: name, limits: self)

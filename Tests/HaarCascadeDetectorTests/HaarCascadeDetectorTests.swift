@@ -1,5 +1,5 @@
 import Foundation
-import HaarCascadeDetector
+@testable import HaarCascadeDetector
 import SimDBCore
 import SimDBImageIO
 import SimDBTestSupport
@@ -233,5 +233,55 @@ struct OverlappingFacesTests {
         let best = try #require(both.max { $0.score < $1.score })
         let kept = try standard.detectFaces(in: image)
         #expect(kept.map(\.box) == [best.box] && kept.first?.score == best.score)
+    }
+}
+
+@Suite("Large pictures")
+struct LargePictureTests {
+    @Test("summed-area tables past 2^31 (a 3000 x 3000 white picture) still give each window's sums exactly")
+    func summedAreaTablesWrap() {
+        let side = 3000, stride = side + 1
+        let integral = IntegralImage(GreyImage(width: side, height: side, pixels: [UInt8](repeating: 255, count: side * side)),
+                                     stride: stride)
+        let window = (0, 24, 24 * stride, 24 * stride + 24)
+        for origin in [0, 1500 * stride + 1500, (side - 24) * stride + side - 24] {
+            #expect(integral.sum(origin, window) == 24 * 24 * 255)
+            #expect(integral.squaredSum(origin, window) == 24 * 24 * 255 * 255)
+        }
+    }
+
+    @Test("shrinking: the larger side to the limit, the shape kept, flat stays flat, a bright block lands where it is scaled to")
+    func shrinking() {
+        let (width, height) = (2000, 1500)
+        var pixels = [UInt8](repeating: 40, count: width * height)
+        for y in 600..<800 { for x in 1000..<1200 { pixels[y * width + x] = 240 } }
+        let picture = GreyImage(width: width, height: height, pixels: pixels)
+        #expect(picture.shrunk(toLargerSide: 2000) == picture)
+        let shrunk = picture.shrunk(toLargerSide: 500)
+        #expect(shrunk.width == 500 && shrunk.height == 375)
+        // The block, scaled by a quarter: 250..<300 across, 150..<200 down.
+        #expect(shrunk.pixels[175 * 500 + 275] == 240 && shrunk.pixels[50 * 500 + 50] == 40 && shrunk.pixels[175 * 500 + 240] == 40)
+        let flat = GreyImage(width: 1100, height: 700, pixels: [UInt8](repeating: 99, count: 1100 * 700)).shrunk(toLargerSide: 1024)
+        #expect(flat.width == 1024 && flat.height == 652 && flat.pixels.allSatisfy { $0 == 99 })
+    }
+
+    @Test("a face in a picture larger than the search side is found on the shrunk copy, its box in the picture's pixels")
+    func findsFacesInLargePictures() throws {
+        guard let file = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0001.jpg") else { return }
+        let grey = GreyImage(try ImageDecoder().decode(contentsOf: file))
+        func image(_ grey: GreyImage) -> Image {
+            Image(width: grey.width, height: grey.height, channels: 1, pixels: grey.pixels.map { Float($0) / 255 })
+        }
+        let whole = try HaarFaceDetector(eyeCascadePath: nil, maximumSearchSide: nil)
+        #expect(try HaarFaceDetector(eyeCascadePath: nil).maximumSearchSide == 1024)
+        // A small search side keeps the test quick; the standard 1024 takes the same path.
+        let shrinking = try HaarFaceDetector(eyeCascadePath: nil, maximumSearchSide: 200)
+        let small = try #require(try whole.detectFaces(in: image(grey)).first).box
+        #expect(try shrinking.detectFaces(in: image(grey)).first?.box == small)
+        let factor = 3
+        let large = image(grey.resized(width: grey.width * factor, height: grey.height * factor))
+        let found = try #require(try shrinking.detectFaces(in: large).max { $0.score < $1.score })
+        let expected = PixelBox(x: small.x * factor, y: small.y * factor, width: small.width * factor, height: small.height * factor)
+        #expect(found.box.intersectionOverUnion(expected) > 0.7, "\(found.box) against \(expected)")
     }
 }

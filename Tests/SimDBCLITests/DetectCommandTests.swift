@@ -1,4 +1,5 @@
 import Foundation
+import SimDB
 import SimDBSamples
 import SimDBTestSupport
 import Testing
@@ -37,7 +38,7 @@ struct DetectCommandTests {
         #expect(twice.status == 0 && !twice.stdout.isEmpty && twice.stdout == unpadded.stdout, "\(twice.stdout)")
     }
 
-    @Test("--overlap keeps the better supported of two overlapping faces; out of range is a usage error")
+    @Test("--overlap keeps the better supported of two overlapping faces; --max-side searches a shrunk copy; out of range is a usage error")
     func overlap() throws {
         guard let photo = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg")?.path else { return }
         let both = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", photo])
@@ -49,5 +50,20 @@ struct DetectCommandTests {
         #expect(one.stdout.split(separator: "\n") == strongest.map { [$0] }, "\(one.stdout)")
         let bad = try CLI.run(["detect", photo, "--overlap", "1.5"])
         #expect(bad.status == 2 && bad.stderr.contains("--overlap"), "\(bad.stderr)")
+        let tooSmall = try CLI.run(["detect", photo, "--max-side", "10"])
+        #expect(tooSmall.status == 2 && tooSmall.stderr.contains("--max-side"), "\(tooSmall.stderr)")
+        // The photo is 150 pixels a side: searched on a copy of 100, the face is found where it was.
+        let shrunk = try CLI.run(["detect", "--no-eyes", "--pad", "0.25", "--overlap", "0.3", "--max-side", "100", "--json", photo])
+        #expect(shrunk.status == 0, "\(shrunk.stderr)")
+        let box = one.stdout.split(separator: "\t")[1].split(separator: " ").compactMap { Int($0) }
+        let views = try JSONSerialization.jsonObject(with: Data(shrunk.stdout.utf8)) as? [[String: Any]]
+        let face = try #require((views?.first?["faces"] as? [[String: Any]])?.first)
+        let found = ["x", "y", "width", "height"].compactMap { face[$0] as? Int }
+        #expect(found.count == 4 && box.count == 4, "\(face)")
+        if found.count == 4 && box.count == 4 {
+            let overlap = PixelBox(x: found[0], y: found[1], width: found[2], height: found[3])
+                .intersectionOverUnion(PixelBox(x: box[0], y: box[1], width: box[2], height: box[3]))
+            #expect(overlap > 0.7, "\(face) against \(box)")
+        }
     }
 }

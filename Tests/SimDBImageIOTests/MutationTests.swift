@@ -12,6 +12,7 @@ struct MutationTests {
             ("seed-grey.png", try ImageEncoder.png(colour.grey())),
             ("seed.jpg", Fixtures.jpeg(colour)),
             ("seed-grey.jpg", Fixtures.jpeg(colour.grey())),
+            ("seed-exif.jpg", ExifOrientationTests.tagged(Fixtures.jpeg(colour), ExifOrientationTests.exifSegment(6, littleEndian: true))),
             ("seed.ppm", ImageEncoder.pgm(colour)),
             ("seed.pgm", Array("P2\n# grey\n4 2\n15\n0 1 2 3\n15 14 13 12\n".utf8)),
             ("seed.pbm", Array("P4 9 2\n".utf8) + [0xA5, 0x80, 0x5A, 0x00]),

@@ -178,13 +178,16 @@ extension DetectionPipelineTests {
             return detector
         }
         let first = try made("haar-frontalface/1"), second = try made("haar-frontalface/2"), third = try made("haar-frontalface/3")
-        #expect(!first.searchesAgainWithoutBorder && first.turnAngles.isEmpty && first.maximumOverlap == 1)
-        #expect(second.searchesAgainWithoutBorder && second.turnAngles == HaarFaceDetector.standardTurnAngles && second.maximumOverlap == 1)
+        #expect(!first.searchesAgainWithoutBorder && first.turnAngles.isEmpty && first.maximumOverlap == 1
+                && first.maximumSearchSide == nil)
+        #expect(second.searchesAgainWithoutBorder && second.turnAngles == HaarFaceDetector.standardTurnAngles
+                && second.maximumOverlap == 1 && second.maximumSearchSide == nil)
         #expect(third.searchesAgainWithoutBorder && third.turnAngles == HaarFaceDetector.standardTurnAngles
-                && third.maximumOverlap == HaarFaceDetector.standardMaximumOverlap)
+                && third.maximumOverlap == HaarFaceDetector.standardMaximumOverlap && third.maximumSearchSide == 1024)
         let standard = try HaarFaceDetector()
         #expect(standard.identifier == third.identifier && standard.search == third.search && standard.padding == third.padding
-                && standard.maximumOverlap == third.maximumOverlap && standard.turnAngles == third.turnAngles)
+                && standard.maximumOverlap == third.maximumOverlap && standard.turnAngles == third.turnAngles
+                && standard.maximumSearchSide == third.maximumSearchSide)
         #expect(standard.standardSetUp("haar-frontalface/9") == nil)
     }
 }
