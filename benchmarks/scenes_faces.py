@@ -6,7 +6,7 @@ Usage: benchmarks/scenes_faces.py PLACES SCENES [--bin .build/release/simdb] [--
 PLACES is what `simdb-samples scenes SOURCE SCENES SEED > PLACES` printed: each scene's file and
 where its picture went. Runs `simdb detect` with the settings of the standard detector
 haar-frontalface/N (`--set-up N`, 3 by default: `--pad 0.25 --relative-support 0.2 --retry
---overlap 0.3 --max-side 1024`; 2 leaves out --overlap and --max-side, 1 also --retry) on
+--overlap 0.3 --max-side 1024 --fallbacks`; 2 leaves out the last three, 1 also --retry) on
 every scene and counts the scenes with some face, with the pasted face among those found, with
 the pasted face chosen (the largest, as the pipeline takes a probe's face), and with several
 faces (which `simdb add` refuses without --largest-face). A face counts as
@@ -39,7 +39,7 @@ def main():
     if args.set_up >= 2:
         command.append("--retry")
     if args.set_up >= 3:
-        command += ["--overlap", "0.3", "--max-side", "1024"]
+        command += ["--overlap", "0.3", "--max-side", "1024", "--fallbacks"]
     found = subprocess.run(command + sorted(places), check=True, capture_output=True, text=True)
     some = among = chosen = several = 0
     missed = []

@@ -109,6 +109,16 @@ extension GreyImage {
         return averaged.resized(width: size.width, height: size.height)
     }
 
+    /// The picture mirrored left to right.
+    public func mirrored() -> GreyImage {
+        var out = pixels
+        for y in 0..<height {
+            let row = y * width
+            for x in 0..<width { out[row + x] = pixels[row + width - 1 - x] }
+        }
+        return GreyImage(width: width, height: height, pixels: out)
+    }
+
     /// The part of the picture inside `box`, clipped to the picture; `nil` when nothing is left.
     public func cropped(to box: PixelBox) -> GreyImage? {
         let left = max(box.x, 0), top = max(box.y, 0)

@@ -1,19 +1,23 @@
+import Foundation
 import SimDBCore
 
 /// A ``FaceDetector`` over OpenCV's frontal face cascade: the picture made grey, given a border
 /// repeating its edge pixels (room for a window around a face cropped tight), and searched; when
 /// that finds no face, the picture is searched again as it is (``searchesAgainWithoutBorder``),
-/// and then turned copies of it (``turnAngles``), for a tilted head.
+/// and then turned copies of it (``turnAngles``), for a tilted head, and then with other cascades
+/// (``fallbacks``).
 /// With an eye cascade, each face's eyes are then looked for in the upper part of its box,
 /// enlarged to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported
 /// eye on each side of the box's centre, when both are found.
 public struct HaarFaceDetector: FaceDetector {
     /// The identifier of the standard set-up: the default cascades, search and border, the
     /// searches made again where none finds a face (``searchesAgainWithoutBorder``,
-    /// ``standardTurnAngles``) and overlapping faces dropped (``standardMaximumOverlap``).
+    /// ``standardTurnAngles``, ``FallbackCascade/standard(directory:)``), overlapping faces
+    /// dropped (``standardMaximumOverlap``) and large pictures shrunk (``standardMaximumSearchSide``).
     public static let standardIdentifier = "haar-frontalface/3"
     /// Every standard set-up, oldest first (the last is ``standardIdentifier``): `/1` searched
-    /// once; `/2` searches again where nothing is found; `/3` also drops overlapping faces. A store
+    /// once; `/2` searches again where nothing is found; `/3` also tries other cascades, drops
+    /// overlapping faces and shrinks large pictures. A store
     /// keeps the set-up it was created with, so its pictures stay framed as its vectors were;
     /// ``standardSetUp(_:)`` makes each of them from one detector's cascades.
     public static let standardIdentifiers = ["haar-frontalface/1", "haar-frontalface/2", standardIdentifier]
@@ -61,6 +65,10 @@ public struct HaarFaceDetector: FaceDetector {
     public let maximumSearchSide: Int?
     /// The standard set-up's ``maximumSearchSide``.
     public static let standardMaximumSearchSide = 1024
+    /// Other cascades searched, in order, with the border, where the frontal cascade found no
+    /// face in any of its searches; the first that finds one gives the faces (boxes put into the
+    /// frontal cascade's framing, eyes looked for as usual). Each file is read on first use.
+    public let fallbacks: [FallbackCascade]
     /// Where a face box places the eyes, as fractions of its width and height (the medians over
     /// faces whose eyes the eye cascade found, in the generated scenes of docs/detection.md).
     static let typicalEyes = (left: (x: Float(0.31), y: Float(0.39)), right: (x: Float(0.67), y: Float(0.39)))
@@ -79,6 +87,7 @@ public struct HaarFaceDetector: FaceDetector {
     ///   - turnAngles: see ``turnAngles``.
     ///   - maximumOverlap: see ``maximumOverlap``.
     ///   - maximumSearchSide: see ``maximumSearchSide``.
+    ///   - fallbacks: see ``fallbacks``; `nil` for the standard ones, in the frontal cascade's directory.
     ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
                 cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
@@ -87,17 +96,19 @@ public struct HaarFaceDetector: FaceDetector {
                 minimumRelativeSupport: Double = 0.2, searchAgainWithoutBorder: Bool = true,
                 turnAngles: [Double] = HaarFaceDetector.standardTurnAngles,
                 maximumOverlap: Double = HaarFaceDetector.standardMaximumOverlap,
-                maximumSearchSide: Int? = HaarFaceDetector.standardMaximumSearchSide) throws {
+                maximumSearchSide: Int? = HaarFaceDetector.standardMaximumSearchSide,
+                fallbacks: [FallbackCascade]? = nil) throws {
         self.init(identifier: identifier, classifier: CascadeClassifier(try HaarCascade(contentsOf: cascadePath)),
                   eyeClassifier: try eyeCascadePath.map { CascadeClassifier(try HaarCascade(contentsOf: $0)) },
                   search: search, padding: padding, minimumRelativeSupport: minimumRelativeSupport,
                   searchAgainWithoutBorder: searchAgainWithoutBorder, turnAngles: turnAngles, maximumOverlap: maximumOverlap,
-                  maximumSearchSide: maximumSearchSide)
+                  maximumSearchSide: maximumSearchSide,
+                  fallbacks: fallbacks ?? FallbackCascade.standard(directory: (cascadePath as NSString).deletingLastPathComponent))
     }
 
     private init(identifier: String, classifier: CascadeClassifier, eyeClassifier: CascadeClassifier?, search: CascadeSearch,
                  padding: Double, minimumRelativeSupport: Double, searchAgainWithoutBorder: Bool, turnAngles: [Double],
-                 maximumOverlap: Double, maximumSearchSide: Int?) {
+                 maximumOverlap: Double, maximumSearchSide: Int?, fallbacks: [FallbackCascade]) {
         precondition(maximumSearchSide.map { $0 > 0 } ?? true, "the largest side searched must be positive")
         self.identifier = identifier
         self.classifier = classifier
@@ -109,41 +120,63 @@ public struct HaarFaceDetector: FaceDetector {
         self.turnAngles = turnAngles
         self.maximumOverlap = maximumOverlap
         self.maximumSearchSide = maximumSearchSide
+        self.fallbacks = fallbacks
     }
 
     /// The standard set-up called `identifier` (one of ``standardIdentifiers``), with this
-    /// detector's cascades (read once, shared by every set-up), or `nil` for another identifier.
+    /// detector's cascades (read once, shared by every set-up; its fallbacks for `/3`), or `nil`
+    /// for another identifier.
     public func standardSetUp(_ identifier: String) -> HaarFaceDetector? {
         guard let version = Self.standardIdentifiers.firstIndex(of: identifier).map({ $0 + 1 }) else { return nil }
         return HaarFaceDetector(identifier: identifier, classifier: classifier, eyeClassifier: eyeClassifier,
                                 search: CascadeSearch(), padding: 0.25, minimumRelativeSupport: 0.2,
                                 searchAgainWithoutBorder: version >= 2, turnAngles: version >= 2 ? Self.standardTurnAngles : [],
                                 maximumOverlap: version >= 3 ? Self.standardMaximumOverlap : 1,
-                                maximumSearchSide: version >= 3 ? Self.standardMaximumSearchSide : nil)
+                                maximumSearchSide: version >= 3 ? Self.standardMaximumSearchSide : nil,
+                                fallbacks: version >= 3 ? fallbacks : [])
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
         let whole = GreyImage(image)
-        guard let side = maximumSearchSide, max(whole.width, whole.height) > side else { return detectFaces(in: whole) }
+        guard let side = maximumSearchSide, max(whole.width, whole.height) > side else { return try detectFaces(in: whole) }
         let shrunk = whole.shrunk(toLargerSide: side)
         let scale = Float(max(whole.width, whole.height)) / Float(max(shrunk.width, shrunk.height))
         func scaled(_ point: (x: Float, y: Float)) -> (x: Float, y: Float) { (point.x * scale, point.y * scale) }
         func scaled(_ value: Int) -> Int { Int((Float(value) * scale).rounded()) }
-        return detectFaces(in: shrunk).map { face in
+        return try detectFaces(in: shrunk).map { face in
             DetectedFace(box: PixelBox(x: scaled(face.box.x), y: scaled(face.box.y), width: scaled(face.box.width), height: scaled(face.box.height)),
                          score: face.score, eyes: face.eyes.map { (scaled($0.left), scaled($0.right)) })
         }
     }
 
     /// The faces in `grey`, searched as ``detectFaces(in:)`` says, with no shrinking.
-    func detectFaces(in grey: GreyImage) -> [DetectedFace] {
+    func detectFaces(in grey: GreyImage) throws -> [DetectedFace] {
         let border = Int((Double(max(grey.width, grey.height)) * padding).rounded())
         var faces = detectFaces(in: grey, border: border)
         if faces.isEmpty, border > 0, searchesAgainWithoutBorder { faces = detectFaces(in: grey, border: 0) }
         guard faces.isEmpty else { return faces }
         func support(_ faces: [DetectedFace]) -> Float { faces.map(\.score).max() ?? 0 }
-        return turnAngles.map { detectFaces(in: grey, turnedBy: Float($0) * .pi / 180, border: border) }
+        faces = turnAngles.map { detectFaces(in: grey, turnedBy: Float($0) * .pi / 180, border: border) }
             .max { support($0) < support($1) } ?? []
+        for fallback in fallbacks where faces.isEmpty {
+            let classifier = try fallback.classifier()
+            let search = { (picture: GreyImage) in self.detectFaces(in: picture, border: border, using: classifier, framing: fallback.framed) }
+            faces = search(grey)
+            if fallback.searchesMirrored {
+                let mirrored = search(grey.mirrored()).map { Self.mirrored($0, width: grey.width) }
+                if support(mirrored) > support(faces) { faces = mirrored }
+            }
+        }
+        return faces
+    }
+
+    /// `face`, found in a picture `width` pixels wide mirrored left to right, in the picture's
+    /// own pixels: the box mirrored back, and the eyes, which trade sides.
+    static func mirrored(_ face: DetectedFace, width: Int) -> DetectedFace {
+        let box = face.box
+        func back(_ point: (x: Float, y: Float)) -> (x: Float, y: Float) { (Float(width) - point.x, point.y) }
+        return DetectedFace(box: PixelBox(x: width - box.x - box.width, y: box.y, width: box.width, height: box.height),
+                            score: face.score, eyes: face.eyes.map { (back($0.right), back($0.left)) })
     }
 
     /// The faces in `grey` turned by `angle` radians (``GreyImage/turned(by:)``), searched with
@@ -166,11 +199,13 @@ public struct HaarFaceDetector: FaceDetector {
         }
     }
 
-    /// The faces in `grey` searched with a border of `border` pixels, in `grey`'s pixels, with
-    /// their eyes when `withEyes`.
-    func detectFaces(in grey: GreyImage, border: Int, withEyes: Bool = true) -> [DetectedFace] {
+    /// The faces in `grey` searched with a border of `border` pixels by `cascade` (the frontal
+    /// one by default), in `grey`'s pixels, each box passed through `framing`, with their eyes
+    /// when `withEyes`.
+    func detectFaces(in grey: GreyImage, border: Int, withEyes: Bool = true, using cascade: CascadeClassifier? = nil,
+                     framing: (PixelBox) -> PixelBox = { $0 }) -> [DetectedFace] {
         let padded = grey.padded(by: border)
-        let found = classifier.detect(in: padded, search)
+        let found = (cascade ?? classifier).detect(in: padded, search).map { (box: framing($0.box), neighbors: $0.neighbors) }
         let strongest = Double(found.map(\.neighbors).max() ?? 0)
         let supported = found.filter { Double($0.neighbors) >= minimumRelativeSupport * strongest }
         return Self.droppingOverlaps(supported, maximumOverlap: maximumOverlap).map { face in

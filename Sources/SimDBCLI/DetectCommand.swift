@@ -47,7 +47,7 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("relative-support"), help: ArgumentHelp(
         "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
-        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry --fallbacks.",
         valueName: "fraction"))
     var relativeSupport: Double = 0
 
@@ -68,6 +68,11 @@ struct DetectCommand: ParsableCommand {
         discussion: "The border moves the grid of window positions, so a face the cascade barely accepts can be found on one grid and not the other; the turned copies reach heads tilted past the cascade's 10-15 degrees."))
     var retry = false
 
+    @Flag(help: ArgumentHelp(
+        "Where still no face is found, search with OpenCV's frontalface_alt cascade, then the profile cascade on the image and its mirror image, as simdb's pipeline does.",
+        discussion: "Their boxes are put into the frontal cascade's framing. The files are read from the directory of --cascade."))
+    var fallbacks = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -85,7 +90,7 @@ struct DetectCommand: ParsableCommand {
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
             minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
             turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap,
-            maximumSearchSide: maxSide)
+            maximumSearchSide: maxSide, fallbacks: fallbacks ? nil : [])
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

@@ -137,9 +137,9 @@ struct SearchingAgainTests {
     @Test("a picture the bordered search finds no face in is searched as it is; one it finds a face in is left alone")
     func searchesAgainWithoutBorder() throws {
         guard let folder = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0004.jpg")?.deletingLastPathComponent() else { return }
-        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [])
-        let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [])
-        let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [])
+        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [])
+        let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [], fallbacks: [])
+        let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [], fallbacks: [])
         #expect(twice.searchesAgainWithoutBorder && !once.searchesAgainWithoutBorder)
 
         // A lowered head at the edge of the cascade's reach: missed on the bordered grid, found on the other.
@@ -182,8 +182,8 @@ struct SearchingAgainTests {
     func findsTiltedHeads() throws {
         guard let file = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0001.jpg") else { return }
         let grey = GreyImage(try ImageDecoder().decode(contentsOf: file))
-        let upright = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [])
-        let standard = try HaarFaceDetector(eyeCascadePath: nil)
+        let upright = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [])
+        let standard = try HaarFaceDetector(eyeCascadePath: nil, fallbacks: [])
         #expect(standard.turnAngles == [-20, 20])
         func image(_ grey: GreyImage) -> Image {
             Image(width: grey.width, height: grey.height, channels: 1, pixels: grey.pixels.map { Float($0) / 255 })

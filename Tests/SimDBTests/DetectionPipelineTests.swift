@@ -162,7 +162,7 @@ extension DetectionPipelineTests {
         #expect(error?.code == .notFound && error?.message.contains("opencv-data") == true)
     }
 
-    @Test("the built-in detectors: new stores get haar-frontalface/3; /1 and /2, which older stores record, search as they did")
+    @Test("the built-in detectors: new stores get haar-frontalface/3 (with fallback cascades); /1 and /2, which older stores record, search as they did")
     func builtinDetectors() throws {
         let registry = PluginRegistry()
         BuiltinPlugins.install(into: registry)
@@ -184,6 +184,8 @@ extension DetectionPipelineTests {
                 && second.maximumOverlap == 1 && second.maximumSearchSide == nil)
         #expect(third.searchesAgainWithoutBorder && third.turnAngles == HaarFaceDetector.standardTurnAngles
                 && third.maximumOverlap == HaarFaceDetector.standardMaximumOverlap && third.maximumSearchSide == 1024)
+        #expect(first.fallbacks.isEmpty && second.fallbacks.isEmpty
+                && third.fallbacks.map(\.path) == FallbackCascade.standard().map(\.path) && third.fallbacks.count == 2)
         let standard = try HaarFaceDetector()
         #expect(standard.identifier == third.identifier && standard.search == third.search && standard.padding == third.padding
                 && standard.maximumOverlap == third.maximumOverlap && standard.turnAngles == third.turnAngles
