@@ -17,9 +17,9 @@ public struct HaarFaceDetector: FaceDetector {
     public static let standardIdentifier = "haar-frontalface/3"
     /// Every standard set-up, oldest first (the last is ``standardIdentifier``): `/1` searched
     /// once; `/2` searches again where nothing is found; `/3` also tries other cascades, drops
-    /// overlapping faces and shrinks large pictures. A store
-    /// keeps the set-up it was created with, so its pictures stay framed as its vectors were;
-    /// ``standardSetUp(_:)`` makes each of them from one detector's cascades.
+    /// overlapping faces and shrinks large pictures. A store keeps the set-up it was created
+    /// with, so its pictures stay framed as its vectors were; ``standardSetUp(_:)`` makes each
+    /// of them from one detector's cascades.
     public static let standardIdentifiers = ["haar-frontalface/1", "haar-frontalface/2", standardIdentifier]
     /// ``standardIdentifier`` unless the creator named its own set-up.
     public let identifier: String
