@@ -28,11 +28,15 @@ public struct HaarFaceDetector: FaceDetector {
     public let search: CascadeSearch
     /// The border, as a fraction of the picture's larger side.
     public let padding: Double
+    /// The standard set-up's ``padding``: room for a window around ORL's tight crops.
+    public static let standardPadding = 0.25
     /// Faces supported by fewer windows than this fraction of the best-supported face's are
     /// dropped: in cluttered photos the cascade's false faces gather a handful of windows where
     /// a real face gathers dozens, and a false face larger than the real one would otherwise be
     /// the one enrolled. 0 keeps every face `detectMultiScale` keeps.
     public let minimumRelativeSupport: Double
+    /// The standard set-up's ``minimumRelativeSupport``.
+    public static let standardMinimumRelativeSupport = 0.2
     /// Whether a picture whose bordered search finds no face is searched again without the
     /// border. The border moves the grid of window positions, so a face the cascade barely
     /// accepts (a tilted or lowered head: four to six agreeing windows where three are needed)
@@ -92,8 +96,9 @@ public struct HaarFaceDetector: FaceDetector {
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
                 cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
                 eyeCascadePath: String? = HaarCascade.standardDirectory + "/haarcascade_eye.xml",
-                search: CascadeSearch = CascadeSearch(), padding: Double = 0.25,
-                minimumRelativeSupport: Double = 0.2, searchAgainWithoutBorder: Bool = true,
+                search: CascadeSearch = CascadeSearch(), padding: Double = HaarFaceDetector.standardPadding,
+                minimumRelativeSupport: Double = HaarFaceDetector.standardMinimumRelativeSupport,
+                searchAgainWithoutBorder: Bool = true,
                 turnAngles: [Double] = HaarFaceDetector.standardTurnAngles,
                 maximumOverlap: Double = HaarFaceDetector.standardMaximumOverlap,
                 maximumSearchSide: Int? = HaarFaceDetector.standardMaximumSearchSide,
@@ -129,7 +134,8 @@ public struct HaarFaceDetector: FaceDetector {
     public func standardSetUp(_ identifier: String) -> HaarFaceDetector? {
         guard let version = Self.standardIdentifiers.firstIndex(of: identifier).map({ $0 + 1 }) else { return nil }
         return HaarFaceDetector(identifier: identifier, classifier: classifier, eyeClassifier: eyeClassifier,
-                                search: CascadeSearch(), padding: 0.25, minimumRelativeSupport: 0.2,
+                                search: CascadeSearch(), padding: Self.standardPadding,
+                                minimumRelativeSupport: Self.standardMinimumRelativeSupport,
                                 searchAgainWithoutBorder: version >= 2, turnAngles: version >= 2 ? Self.standardTurnAngles : [],
                                 maximumOverlap: version >= 3 ? Self.standardMaximumOverlap : 1,
                                 maximumSearchSide: version >= 3 ? Self.standardMaximumSearchSide : nil,

@@ -23,7 +23,12 @@ public enum BuiltinPlugins {
         _ = try? registry.registerEncoderIfAbsent(PixelsEncoder.identifier) { PixelsEncoder() }
         _ = try? registry.registerEncoderIfAbsent(DefaultModel.identifier) { try DefaultModel.shared.get() }
         for identifier in HaarFaceDetector.standardIdentifiers {
-            _ = try? registry.registerDetectorIfAbsent(identifier) { try haarDetector.get().standardSetUp(identifier)! }
+            _ = try? registry.registerDetectorIfAbsent(identifier) {
+                guard let setUp = try haarDetector.get().standardSetUp(identifier) else {
+                    throw SimDBError(.internal, "\(identifier) is not a standard cascade set-up")
+                }
+                return setUp
+            }
         }
     }
 }

@@ -60,39 +60,45 @@ enum ExifOrientation {
     }
 }
 
-extension Image {
-    /// The image as it is shown when its Exif orientation is `orientation` (1 to 8): 1 unchanged,
-    /// 2 mirrored left to right, 3 turned half round, 4 mirrored top to bottom, 5 transposed (the
-    /// first row becomes the first column), 6 turned a quarter clockwise, 7 transposed the other
-    /// way, 8 turned a quarter anticlockwise. 5 to 8 swap width and height.
-    /// - Precondition: `orientation` is in `1...8`.
-    public func oriented(exif orientation: Int) -> Image {
-        precondition((1...8).contains(orientation), "Exif orientations are 1 to 8")
-        guard orientation != 1 else { return self }
-        let (w, h) = (width, height)
-        let swaps = orientation >= 5
-        let (outWidth, outHeight) = swaps ? (h, w) : (w, h)
-        // Where output pixel (x, y) comes from in the stored picture.
-        let source: (Int, Int) -> (x: Int, y: Int)
+extension ExifOrientation {
+    /// Packed samples, `width × height` pixels of `channels` samples stored row by row, as they
+    /// are shown when the Exif orientation is `orientation` (1 to 8): 1 unchanged, 2 mirrored
+    /// left to right, 3 turned half round, 4 mirrored top to bottom, 5 transposed (the first row
+    /// becomes the first column), 6 turned a quarter clockwise, 7 transposed the other way, 8
+    /// turned a quarter anticlockwise; 5 to 8 swap width and height. Applied to the decoder's
+    /// bytes, before they become floats: a quarter of the memory to walk across.
+    /// - Precondition: `orientation` is in `1...8` and `samples` holds `width × height × channels`.
+    static func oriented<Sample>(_ samples: [Sample], width w: Int, height h: Int, channels: Int,
+                                 orientation: Int) -> (samples: [Sample], width: Int, height: Int) {
+        precondition((1...8).contains(orientation) && samples.count == w * h * channels, "Exif orientations are 1 to 8")
+        guard orientation != 1, let first = samples.first else { return (samples, w, h) }
+        let (outWidth, outHeight) = orientation >= 5 ? (h, w) : (w, h)
+        // The stored pixel of output pixel (x, y) is origin + x * across + y * down: one
+        // affine walk per orientation, no work per pixel beyond the copy.
+        let (origin, across, down): (Int, Int, Int)
         switch orientation {
-        case 2: source = { x, y in (w - 1 - x, y) }
-        case 3: source = { x, y in (w - 1 - x, h - 1 - y) }
-        case 4: source = { x, y in (x, h - 1 - y) }
-        case 5: source = { x, y in (y, x) }
-        case 6: source = { x, y in (y, h - 1 - x) }
-        case 7: source = { x, y in (w - 1 - y, h - 1 - x) }
-        default: source = { x, y in (w - 1 - y, x) }
+        case 2: (origin, across, down) = (w - 1, -1, w)                 // (w-1-x, y)
+        case 3: (origin, across, down) = ((h - 1) * w + w - 1, -1, -w)  // (w-1-x, h-1-y)
+        case 4: (origin, across, down) = ((h - 1) * w, 1, -w)           // (x, h-1-y)
+        case 5: (origin, across, down) = (0, w, 1)                      // (y, x)
+        case 6: (origin, across, down) = ((h - 1) * w, -w, 1)           // (y, h-1-x)
+        case 7: (origin, across, down) = ((h - 1) * w + w - 1, -w, -1)  // (w-1-y, h-1-x)
+        default: (origin, across, down) = (w - 1, w, -1)                // (w-1-y, x)
         }
-        var out = [Float](repeating: 0, count: pixels.count)
-        pixels.withUnsafeBufferPointer { stored in
-            for y in 0..<outHeight {
-                for x in 0..<outWidth {
-                    let from = source(x, y)
-                    let input = (from.y * w + from.x) * channels, output = (y * outWidth + x) * channels
-                    for channel in 0..<channels { out[output + channel] = stored[input + channel] }
+        var out = [Sample](repeating: first, count: samples.count)
+        samples.withUnsafeBufferPointer { stored in
+            out.withUnsafeMutableBufferPointer { out in
+                var output = 0
+                for y in 0..<outHeight {
+                    var input = origin + y * down
+                    for _ in 0..<outWidth {
+                        for channel in 0..<channels { out[output + channel] = stored[input * channels + channel] }
+                        output += channels
+                        input += across
+                    }
                 }
             }
         }
-        return Image(width: outWidth, height: outHeight, channels: channels, pixels: out)
+        return (out, outWidth, outHeight)
     }
 }

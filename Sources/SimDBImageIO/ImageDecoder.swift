@@ -95,9 +95,8 @@ public struct ImageDecoder: Sendable {
             return try PNGCodec.decode(data, name: name, limits: self)
         }
         if data.starts(with: [0xFF, 0xD8, 0xFF]) {
-            let stored = try JPEGCodec.decode(data, name: name, limits: self)
-            let orientation = appliesExifOrientation ? ExifOrientation.value(inJPEG: data) : 1
-            return orientation == 1 ? stored : stored.oriented(exif: orientation)
+            return try JPEGCodec.decode(data, name: name, limits: self,
+                                        orientation: appliesExifOrientation ? ExifOrientation.value(inJPEG: data) : 1)
         }
         if data.count >= 2, data[0] == UInt8(ascii: "P"), (UInt8(ascii: "1")...UInt8(ascii: "6")).contains(data[1]) {
             return try PNMCodec.decode(data, name: name, limits: self)

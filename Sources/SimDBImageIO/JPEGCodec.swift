@@ -12,10 +12,11 @@ enum JPEGCodec {
     ///   - data: the JPEG bytes, starting with an SOI marker.
     ///   - name: the image's name for error messages.
     ///   - limits: the decoder whose pixel limit applies.
+    ///   - orientation: the Exif orientation (1 to 8) to show the pixels in; 1 keeps them as stored.
     /// - Returns: the decoded image.
     /// - Throws: ``SimDBError`` with `.badImage` for corrupt or truncated data, `.imageTooLarge`
     ///   when the header declares more pixels than the limit (checked before allocating).
-    static func decode(_ data: [UInt8], name: String, limits: ImageDecoder) throws -> Image {
+    static func decode(_ data: [UInt8], name: String, limits: ImageDecoder, orientation: Int = 1) throws -> Image {
         guard let handle = tjInitDecompress() else {
             throw SimDBError(.internal, "\(name): cannot create a TurboJPEG decompressor")
         }
@@ -59,8 +60,11 @@ enum JPEGCodec {
             if source.channels == 4 {
                 buffer = rgb(fromInvertedCMYK: buffer)
             }
-            return Image(width: Int(width), height: Int(height), channels: min(source.channels, 3),
-                         pixels: SampleTable.floats(fromBytes: buffer))
+            let channels = min(source.channels, 3)
+            let shown = ExifOrientation.oriented(buffer, width: Int(width), height: Int(height), channels: channels,
+                                                 orientation: orientation)
+            return Image(width: shown.width, height: shown.height, channels: channels,
+                         pixels: SampleTable.floats(fromBytes: shown.samples))
         }
     }
 
