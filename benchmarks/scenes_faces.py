@@ -4,15 +4,13 @@
 Usage: benchmarks/scenes_faces.py PLACES SCENES [--bin .build/release/simdb] [--set-up N]
 
 PLACES is what `simdb-samples scenes SOURCE SCENES SEED > PLACES` printed: each scene's file and
-where its picture went. Runs `simdb detect` with the settings of the standard detector
-haar-frontalface/N (`--set-up N`, 3 by default: `--pad 0.25 --relative-support 0.2 --retry
---overlap 0.3 --max-side 1024 --fallbacks`; 2 leaves out the last three, 1 also --retry) on
-every scene and counts the scenes with some face, with the pasted face among those found, with
-the pasted face chosen (the largest, as the pipeline takes a probe's face), and with several
-faces (which `simdb add` refuses without --largest-face). A face counts as
-the pasted one when its centre lies in the pasted picture and its width is 0.35-1.3 times the
-picture's (the pictures are face crops, the face about two thirds of their width). Lists the
-scenes where the pasted face was not chosen.
+where its picture went. Runs `simdb detect --detector haar-frontalface/N` (`--set-up N`, 4 by
+default, the detector of new stores) on every scene and counts the scenes with some face, with
+the pasted face among those found, with the pasted face chosen (the largest, as the pipeline
+takes a probe's face), and with several faces (which `simdb add` refuses without
+--largest-face). A face counts as the pasted one when its centre lies in the pasted picture and
+its width is 0.35-1.3 times the picture's (pasted_faces.py). Lists the scenes where the pasted
+face was not chosen.
 """
 import argparse
 import json
@@ -20,13 +18,15 @@ import os
 import subprocess
 import sys
 
+from pasted_faces import is_pasted, report
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("places")
     parser.add_argument("scenes")
     parser.add_argument("--bin", default=".build/release/simdb")
-    parser.add_argument("--set-up", type=int, choices=[1, 2, 3], default=3, help="search as haar-frontalface/N does")
+    parser.add_argument("--set-up", type=int, choices=[1, 2, 3, 4], default=4, help="search as haar-frontalface/N does")
     args = parser.parse_args()
     places = {}
     with open(args.places) as lines:
@@ -35,20 +35,13 @@ def main():
             places[os.path.join(args.scenes, name)] = [int(v) for v in box.split()]
     if not places:
         sys.exit("scenes_faces.py: no scenes listed in " + args.places)
-    command = [args.bin, "detect", "--no-eyes", "--pad", "0.25", "--relative-support", "0.2", "--json"]
-    if args.set_up >= 2:
-        command.append("--retry")
-    if args.set_up >= 3:
-        command += ["--overlap", "0.3", "--max-side", "1024", "--fallbacks"]
+    command = [args.bin, "detect", "--detector", f"haar-frontalface/{args.set_up}", "--json"]
     found = subprocess.run(command + sorted(places), check=True, capture_output=True, text=True)
     some = among = chosen = several = 0
     missed = []
     for view in json.loads(found.stdout):
-        x, y, width, height = places[view["file"]]
-
         def pasted(face):
-            cx, cy = face["x"] + face["width"] / 2, face["y"] + face["height"] / 2
-            return x <= cx <= x + width and y <= cy <= y + height and 0.35 * width <= face["width"] <= 1.3 * width
+            return is_pasted(places[view["file"]], face)
 
         faces = view["faces"]
         some += bool(faces)
@@ -60,10 +53,8 @@ def main():
             missed.append(f"{view['file']}: no face found" if not faces
                           else f"{view['file']}: {len(faces)} faces, the largest not the pasted one")
     total = len(places)
-    print(f"scenes {total}: some face {some}, the pasted face found {among}, the pasted face chosen {chosen},"
-          f" several faces {several}")
-    for line in missed:
-        print("  " + line)
+    report(f"scenes {total}: some face {some}, the pasted face found {among}, the pasted face chosen {chosen},"
+           f" several faces {several}", missed)
 
 
 if __name__ == "__main__":

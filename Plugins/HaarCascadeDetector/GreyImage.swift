@@ -129,6 +129,20 @@ extension GreyImage {
         for y in top..<bottom { out += pixels[(y * width + left)..<(y * width + right)] }
         return GreyImage(width: right - left, height: bottom - top, pixels: out)
     }
+
+    /// The part of the picture inside `box`, whole: beyond the picture the nearest edge sample is
+    /// repeated, as ``padded(by:)`` does. `box` must not be empty.
+    public func region(_ box: PixelBox) -> GreyImage {
+        precondition(box.width > 0 && box.height > 0 && width > 0 && height > 0, "an empty region")
+        let columns = (0..<box.width).map { min(max(box.x + $0, 0), width - 1) }
+        var out = [UInt8]()
+        out.reserveCapacity(box.width * box.height)
+        for y in 0..<box.height {
+            let row = min(max(box.y + y, 0), height - 1) * width
+            for x in columns { out.append(pixels[row + x]) }
+        }
+        return GreyImage(width: box.width, height: box.height, pixels: out)
+    }
 }
 
 extension GreyImage {

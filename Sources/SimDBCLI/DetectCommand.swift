@@ -47,7 +47,7 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("relative-support"), help: ArgumentHelp(
         "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
-        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.2 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry --fallbacks.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.1 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry --fallbacks --confirm.",
         valueName: "fraction"))
     var relativeSupport: Double = 0
 
@@ -73,6 +73,17 @@ struct DetectCommand: ParsableCommand {
         discussion: "Their boxes are put into the frontal cascade's framing. The files are read from the directory of --cascade."))
     var fallbacks = false
 
+    @Flag(help: ArgumentHelp(
+        "Keep only the confirmed faces of a search that finds some, and search once more at scale step 1.05 where none is, as simdb's pipeline does.",
+        discussion: "A face is confirmed when both its eyes are found (so not with --no-eyes) or OpenCV's frontalface_alt cascade, read from the directory of --cascade, accepts a window of about its size and place. Where no search confirms a face, the first faces found are kept."))
+    var confirm = false
+
+    @Option(help: ArgumentHelp(
+        "Search exactly as the pipeline's detector ID does (haar-frontalface/1 to /4, as stores record it).",
+        discussion: "The search options above set a search of your own and cannot be given with it; /4 is what new stores use.",
+        valueName: "id"))
+    var detector: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -83,14 +94,30 @@ struct DetectCommand: ParsableCommand {
         guard (0...1).contains(relativeSupport) else { throw ValidationError("--relative-support must be between 0 and 1") }
         guard (0...1).contains(overlap) else { throw ValidationError("--overlap must be between 0 and 1") }
         guard maxSide.map({ $0 >= 24 }) ?? true else { throw ValidationError("--max-side must be at least 24 (the cascade's window)") }
+        if detector != nil {
+            let given = [("--cascade", cascade != HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml"),
+                         ("--eye-cascade", eyeCascade != HaarCascade.standardDirectory + "/haarcascade_eye.xml"),
+                         ("--no-eyes", noEyes), ("--scale-factor", scaleFactor != 1.1), ("--min-neighbors", minNeighbors != 3),
+                         ("--min-size", minSize != 30), ("--pad", pad != 0), ("--relative-support", relativeSupport != 0),
+                         ("--overlap", overlap != 1), ("--max-side", maxSide != nil), ("--retry", retry),
+                         ("--fallbacks", fallbacks), ("--confirm", confirm)].filter(\.1).map(\.0)
+            guard given.isEmpty else {
+                throw ValidationError("--detector sets the whole search; leave out \(given.joined(separator: ", "))")
+            }
+        }
     }
 
     func run() throws {
-        let detector = try HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
+        let detector = try self.detector.map { identifier -> any FaceDetector in
+            let registry = PluginRegistry()
+            BuiltinPlugins.install(into: registry)
+            return try registry.makeDetector(identifier)
+        } ?? HaarFaceDetector(cascadePath: cascade, eyeCascadePath: noEyes ? nil : eyeCascade, search: CascadeSearch(
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
             minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
             turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap,
-            maximumSearchSide: maxSide, fallbacks: fallbacks ? nil : [])
+            maximumSearchSide: maxSide, fallbacks: fallbacks ? nil : [], confirmsFaces: confirm,
+            finerScaleFactor: confirm ? HaarFaceDetector.standardFinerScaleFactor : nil)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

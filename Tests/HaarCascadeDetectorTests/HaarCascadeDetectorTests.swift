@@ -137,9 +137,12 @@ struct SearchingAgainTests {
     @Test("a picture the bordered search finds no face in is searched as it is; one it finds a face in is left alone")
     func searchesAgainWithoutBorder() throws {
         guard let folder = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0004.jpg")?.deletingLastPathComponent() else { return }
-        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [])
-        let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [], fallbacks: [])
-        let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [], fallbacks: [])
+        // No finer search (/4's finds the lowered head on the bordered picture too).
+        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [], confirmsFaces: false, finerScaleFactor: nil)
+        let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [], fallbacks: [],
+                                        confirmsFaces: false, finerScaleFactor: nil)
+        let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [], fallbacks: [],
+                                              confirmsFaces: false, finerScaleFactor: nil)
         #expect(twice.searchesAgainWithoutBorder && !once.searchesAgainWithoutBorder)
 
         // A lowered head at the edge of the cascade's reach: missed on the bordered grid, found on the other.
@@ -222,12 +225,13 @@ struct OverlappingFacesTests {
         #expect(HaarFaceDetector.droppingOverlaps([], maximumOverlap: 0.3).isEmpty)
     }
 
-    @Test("an LFW-train photo where the cascade also accepts a box shifted onto the hair: haar-frontalface/3 keeps the face")
+    @Test("an LFW-train photo where the cascade also accepts a box shifted onto the hair: the overlap rule (from haar-frontalface/3) keeps the face")
     func realPhoto() throws {
         guard let file = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg") else { return }
         let image = try ImageDecoder().decode(contentsOf: file)
-        let keepingBoth = try HaarFaceDetector(eyeCascadePath: nil, maximumOverlap: 1)
-        let standard = try HaarFaceDetector(eyeCascadePath: nil)
+        // The overlap rule alone: /4's confirmation would drop the shifted box by itself.
+        let keepingBoth = try HaarFaceDetector(eyeCascadePath: nil, maximumOverlap: 1, confirmsFaces: false, finerScaleFactor: nil)
+        let standard = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false, finerScaleFactor: nil)
         let both = try keepingBoth.detectFaces(in: image)
         #expect(both.count == 2, "\(both.map(\.box))")
         let best = try #require(both.max { $0.score < $1.score })
@@ -248,6 +252,16 @@ struct LargePictureTests {
             #expect(integral.sum(origin, window) == 24 * 24 * 255)
             #expect(integral.squaredSum(origin, window) == 24 * 24 * 255 * 255)
         }
+    }
+
+    @Test("a region: inside, the picture's samples; beyond its edges, the nearest edge sample, as padding repeats it")
+    func region() {
+        let picture = GreyImage(width: 3, height: 2, pixels: [1, 2, 3, 4, 5, 6])
+        #expect(picture.region(PixelBox(x: 0, y: 0, width: 3, height: 2)) == picture)
+        #expect(picture.region(PixelBox(x: 1, y: 1, width: 1, height: 1)).pixels == [5])
+        let around = picture.region(PixelBox(x: -1, y: -1, width: 5, height: 4))
+        #expect(around == picture.padded(by: 1))
+        #expect(picture.region(PixelBox(x: 5, y: -3, width: 2, height: 2)).pixels == [3, 3, 3, 3])
     }
 
     @Test("shrinking: the larger side to the limit, the shape kept, flat stays flat, a bright block lands where it is scaled to")

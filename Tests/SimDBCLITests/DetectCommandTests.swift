@@ -66,4 +66,20 @@ struct DetectCommandTests {
             #expect(overlap > 0.7, "\(face) against \(box)")
         }
     }
+
+    @Test("--detector searches as a standard set-up does: /4 as the pipeline's flags, /3 without --confirm; with a search option it is a usage error")
+    func standardSetUp() throws {
+        guard let photo = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg")?.path else { return }
+        let pipeline = ["--pad", "0.25", "--retry", "--overlap", "0.3", "--max-side", "1024", "--fallbacks"]
+        let fourth = try CLI.run(["detect", "--detector", "haar-frontalface/4", photo])
+        let flags4 = try CLI.run(["detect", "--relative-support", "0.1", "--confirm"] + pipeline + [photo])
+        let third = try CLI.run(["detect", "--detector", "haar-frontalface/3", photo])
+        let flags3 = try CLI.run(["detect", "--relative-support", "0.2"] + pipeline + [photo])
+        #expect(fourth.status == 0 && !fourth.stdout.isEmpty && fourth.stdout == flags4.stdout, "\(fourth.stdout)\(flags4.stdout)")
+        #expect(third.status == 0 && !third.stdout.isEmpty && third.stdout == flags3.stdout, "\(third.stdout)\(flags3.stdout)")
+        let mixed = try CLI.run(["detect", "--detector", "haar-frontalface/4", "--pad", "0.25", "--confirm", photo])
+        #expect(mixed.status == 2 && mixed.stderr.contains("--pad, --confirm") && mixed.stdout.isEmpty, "\(mixed.stderr)")
+        let unknown = try CLI.run(["detect", "--detector", "haar-frontalface/9", photo])
+        #expect(unknown.status == 4 && unknown.stderr.contains("haar-frontalface/4"), "\(unknown.stderr)")
+    }
 }
