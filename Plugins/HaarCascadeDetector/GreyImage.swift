@@ -109,6 +109,24 @@ extension GreyImage {
         return averaged.resized(width: size.width, height: size.height)
     }
 
+    /// The picture with its histogram equalized as OpenCV's `equalizeHist` does: each sample
+    /// value mapped to 255 times the share of the samples above the darkest value that are at
+    /// most it (rounded), so that a dark or washed-out picture spreads over the whole range. A
+    /// picture of one value is left as it is.
+    public func equalized() -> GreyImage {
+        var histogram = [Int](repeating: 0, count: 256)
+        for value in pixels { histogram[Int(value)] += 1 }
+        guard let darkest = histogram.firstIndex(where: { $0 > 0 }), histogram[darkest] < pixels.count else { return self }
+        let scale = 255 / Float(pixels.count - histogram[darkest])
+        var table = [UInt8](repeating: 0, count: 256)
+        var below = 0
+        for value in (darkest + 1)..<256 {
+            below += histogram[value]
+            table[value] = UInt8(min(255, (Float(below) * scale).rounded(.toNearestOrEven)))
+        }
+        return GreyImage(width: width, height: height, pixels: pixels.map { table[Int($0)] })
+    }
+
     /// The picture mirrored left to right.
     public func mirrored() -> GreyImage {
         var out = pixels

@@ -47,7 +47,7 @@ struct DetectCommand: ParsableCommand {
 
     @Option(name: .customLong("relative-support"), help: ArgumentHelp(
         "Drop faces with fewer agreeing windows than this fraction of the best-supported face's.",
-        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.1 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry --fallbacks --confirm.",
+        discussion: "0 (the default) keeps what OpenCV's detectMultiScale keeps; simdb's pipeline uses 0.1 with --pad 0.25 --overlap 0.3 --max-side 1024 --retry --fallbacks --confirm --equalize.",
         valueName: "fraction"))
     var relativeSupport: Double = 0
 
@@ -78,6 +78,11 @@ struct DetectCommand: ParsableCommand {
         discussion: "A face is confirmed when both its eyes are found (so not with --no-eyes) or OpenCV's frontalface_alt cascade, read from the directory of --cascade, accepts a window of about its size and place. Where no search confirms a face, the first faces found are kept."))
     var confirm = false
 
+    @Flag(help: ArgumentHelp(
+        "Where the frontal searches find no face, search a copy with its histogram equalized (before --retry's turned copies and --fallbacks), as simdb's pipeline does.",
+        discussion: "Helps dark pictures and faces lit from one side."))
+    var equalize = false
+
     @Option(help: ArgumentHelp(
         "Search exactly as the pipeline's detector ID does (haar-frontalface/1 to /4, as stores record it).",
         discussion: "The search options above set a search of your own and cannot be given with it; /4 is what new stores use.",
@@ -100,7 +105,7 @@ struct DetectCommand: ParsableCommand {
                          ("--no-eyes", noEyes), ("--scale-factor", scaleFactor != 1.1), ("--min-neighbors", minNeighbors != 3),
                          ("--min-size", minSize != 30), ("--pad", pad != 0), ("--relative-support", relativeSupport != 0),
                          ("--overlap", overlap != 1), ("--max-side", maxSide != nil), ("--retry", retry),
-                         ("--fallbacks", fallbacks), ("--confirm", confirm)].filter(\.1).map(\.0)
+                         ("--fallbacks", fallbacks), ("--confirm", confirm), ("--equalize", equalize)].filter(\.1).map(\.0)
             guard given.isEmpty else {
                 throw ValidationError("--detector sets the whole search; leave out \(given.joined(separator: ", "))")
             }
@@ -117,7 +122,7 @@ struct DetectCommand: ParsableCommand {
             minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
             turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap,
             maximumSearchSide: maxSide, fallbacks: fallbacks ? nil : [], confirmsFaces: confirm,
-            finerScaleFactor: confirm ? HaarFaceDetector.standardFinerScaleFactor : nil)
+            finerScaleFactor: confirm ? HaarFaceDetector.standardFinerScaleFactor : nil, searchEqualized: equalize)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

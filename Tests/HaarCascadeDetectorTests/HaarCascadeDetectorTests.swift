@@ -138,11 +138,12 @@ struct SearchingAgainTests {
     func searchesAgainWithoutBorder() throws {
         guard let folder = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0004.jpg")?.deletingLastPathComponent() else { return }
         // No finer search (/4's finds the lowered head on the bordered picture too).
-        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [], confirmsFaces: false, finerScaleFactor: nil)
+        let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [],
+                                         confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
         let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [], fallbacks: [],
-                                        confirmsFaces: false, finerScaleFactor: nil)
+                                        confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
         let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [], fallbacks: [],
-                                              confirmsFaces: false, finerScaleFactor: nil)
+                                              confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
         #expect(twice.searchesAgainWithoutBorder && !once.searchesAgainWithoutBorder)
 
         // A lowered head at the edge of the cascade's reach: missed on the bordered grid, found on the other.
@@ -230,8 +231,10 @@ struct OverlappingFacesTests {
         guard let file = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg") else { return }
         let image = try ImageDecoder().decode(contentsOf: file)
         // The overlap rule alone: /4's confirmation would drop the shifted box by itself.
-        let keepingBoth = try HaarFaceDetector(eyeCascadePath: nil, maximumOverlap: 1, confirmsFaces: false, finerScaleFactor: nil)
-        let standard = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false, finerScaleFactor: nil)
+        let keepingBoth = try HaarFaceDetector(eyeCascadePath: nil, maximumOverlap: 1,
+                                               confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+        let standard = try HaarFaceDetector(eyeCascadePath: nil,
+                                            confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
         let both = try keepingBoth.detectFaces(in: image)
         #expect(both.count == 2, "\(both.map(\.box))")
         let best = try #require(both.max { $0.score < $1.score })
@@ -251,6 +254,32 @@ struct LargePictureTests {
         for origin in [0, 1500 * stride + 1500, (side - 24) * stride + side - 24] {
             #expect(integral.sum(origin, window) == 24 * 24 * 255)
             #expect(integral.squaredSum(origin, window) == 24 * 24 * 255 * 255)
+        }
+    }
+
+    @Test("equalizing: each value to 255 x the share of samples above the darkest that are at most it; one value left alone")
+    func equalizing() {
+        let picture = GreyImage(width: 4, height: 1, pixels: [10, 10, 20, 30])
+        // Two samples above the darkest value: 20 maps to 255 x 1/2 (127.5, rounded to even), 30 to 255.
+        #expect(picture.equalized().pixels == [0, 0, 128, 255])
+        let flat = GreyImage(width: 3, height: 3, pixels: [UInt8](repeating: 77, count: 9))
+        #expect(flat.equalized() == flat)
+        let dark = GreyImage(width: 256, height: 1, pixels: (0..<256).map { UInt8($0 / 8) })
+        #expect(dark.equalized().pixels.first == 0 && dark.equalized().pixels.last == 255)
+    }
+
+    @Test("a face lit from one side in a dark Extended Yale B picture: no search finds it but the equalized one, which finds the face")
+    func equalizedSearch() throws {
+        guard let file = SharedData.file("extended-yaleb/yaleB01/yaleB01_P00A+110E+15.png") else { return }
+        let picture = try ImageDecoder().decode(contentsOf: file)
+        let without = try HaarFaceDetector(eyeCascadePath: nil, searchEqualized: false)
+        #expect(try without.detectFaces(in: picture).isEmpty)
+        let found = try HaarFaceDetector(eyeCascadePath: nil).detectFaces(in: picture)
+        #expect(found.count == 1, "\(found.map(\.box))")
+        if let box = found.first?.box {
+            // Yale's crops are tight: the cascade's face box is larger than the picture, about its centre.
+            #expect(box.width > picture.width && abs(box.x + box.width / 2 - picture.width / 2) < 20
+                    && abs(box.y + box.height / 2 - picture.height / 2) < 40, "\(box)")
         }
     }
 

@@ -72,7 +72,7 @@ struct DetectCommandTests {
         guard let photo = SharedData.file("lfw-train/Tony_Blair/Tony_Blair_0144.jpg")?.path else { return }
         let pipeline = ["--pad", "0.25", "--retry", "--overlap", "0.3", "--max-side", "1024", "--fallbacks"]
         let fourth = try CLI.run(["detect", "--detector", "haar-frontalface/4", photo])
-        let flags4 = try CLI.run(["detect", "--relative-support", "0.1", "--confirm"] + pipeline + [photo])
+        let flags4 = try CLI.run(["detect", "--relative-support", "0.1", "--confirm", "--equalize"] + pipeline + [photo])
         let third = try CLI.run(["detect", "--detector", "haar-frontalface/3", photo])
         let flags3 = try CLI.run(["detect", "--relative-support", "0.2"] + pipeline + [photo])
         #expect(fourth.status == 0 && !fourth.stdout.isEmpty && fourth.stdout == flags4.stdout, "\(fourth.stdout)\(flags4.stdout)")

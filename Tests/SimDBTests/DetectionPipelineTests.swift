@@ -188,17 +188,18 @@ extension DetectionPipelineTests {
                 && third.maximumOverlap == HaarFaceDetector.standardMaximumOverlap && third.maximumSearchSide == 1024)
         #expect(first.fallbacks.isEmpty && second.fallbacks.isEmpty
                 && third.fallbacks.map(\.path) == FallbackCascade.standard().map(\.path) && third.fallbacks.count == 2)
-        #expect([first, second, third].allSatisfy { $0.confirmingCascade == nil && $0.finerScaleFactor == nil })
+        #expect([first, second, third].allSatisfy { $0.confirmingCascade == nil && $0.finerScaleFactor == nil && !$0.searchesEqualized })
         #expect(fourth.searchesAgainWithoutBorder && fourth.turnAngles == third.turnAngles && fourth.maximumOverlap == third.maximumOverlap
                 && fourth.maximumSearchSide == 1024 && fourth.fallbacks.map(\.path) == third.fallbacks.map(\.path)
-                && fourth.confirmingCascade?.path == FallbackCascade.standard()[0].path && fourth.finerScaleFactor == 1.05)
+                && fourth.confirmingCascade?.path == FallbackCascade.standard()[0].path && fourth.finerScaleFactor == 1.05
+                && fourth.searchesEqualized)
         let standard = try HaarFaceDetector()
         #expect(standard.identifier == fourth.identifier && standard.search == fourth.search && standard.padding == fourth.padding
                 && standard.maximumOverlap == fourth.maximumOverlap && standard.turnAngles == fourth.turnAngles
                 && standard.maximumSearchSide == fourth.maximumSearchSide
                 && standard.minimumRelativeSupport == fourth.minimumRelativeSupport
                 && standard.confirmingCascade?.path == fourth.confirmingCascade?.path
-                && standard.finerScaleFactor == fourth.finerScaleFactor)
+                && standard.finerScaleFactor == fourth.finerScaleFactor && standard.searchesEqualized)
         #expect(standard.standardSetUp("haar-frontalface/9") == nil)
     }
 }
