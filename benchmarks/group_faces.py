@@ -5,8 +5,9 @@ Usage: benchmarks/group_faces.py SOURCE [--scenes 200] [--seed 11] [--set-up N]
                                  [--bin .build/release/simdb] [--samples .build/release/simdb-samples]
 
 SOURCE holds one folder per person (an LFW split). For each scene two different people are drawn,
-one picture of each, and `simdb-samples group` pastes them side by side into a 640x480 scene
-(seeded, so the scenes are the same on every run). `simdb detect --detector haar-frontalface/N`
+one picture of each, and `simdb-samples group` pastes them side by side into a 640x480 scene;
+`--seed` chooses the people, pictures, backgrounds, sizes and places, so a seed gives the same
+scenes on every run and another seed other scenes. `simdb detect --detector haar-frontalface/N`
 (`--set-up N`, 4 by default, the detector of new stores) searches every scene; counted: scenes
 where both pasted faces are found, where exactly those two faces are, and faces found elsewhere
 (false faces). A face counts as a pasted one when its centre lies in the pasted picture and its
@@ -45,7 +46,7 @@ def main():
                 folder = os.path.join(args.source, person)
                 pictures.append(os.path.join(folder, draw.choice(sorted(os.listdir(folder)))))
             scene = os.path.join(scenes, f"group{index:04d}.png")
-            made = subprocess.run([args.samples, "group", scene, str(1000 + index)] + pictures,
+            made = subprocess.run([args.samples, "group", scene, str(args.seed * 100_000 + index)] + pictures,
                                   check=True, capture_output=True, text=True)
             places[scene] = [[int(v) for v in line.split()] for line in made.stdout.split("\n") if line]
         found = subprocess.run([args.bin, "detect", "--detector", f"haar-frontalface/{args.set_up}", "--json"] + sorted(places),

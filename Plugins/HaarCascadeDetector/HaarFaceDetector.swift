@@ -7,7 +7,7 @@ import SimDBCore
 /// and then turned copies of it (``turnAngles``), for a tilted head, and then with other cascades
 /// (``fallbacks``). Where a second cascade is given (``confirmingCascade``), a frontal search
 /// keeps only its confirmed faces when it has some, and one more search, finer, is made where no
-/// search has found one; where no frontal search finds any face, an equalized copy is searched
+/// search has found one; where the frontal searches keep no face, an equalized copy is searched
 /// before the turned ones (``searchesEqualized``).
 /// With an eye cascade, each face's eyes are then looked for in the upper part of its box,
 /// enlarged to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported
@@ -87,9 +87,9 @@ public struct HaarFaceDetector: FaceDetector {
     /// finds both its eyes or this cascade (another trained model) accepts windows of about its
     /// size and place. A frontal search that finds some confirmed faces keeps only those: false
     /// faces in clutter (a green ellipse, a shadowed fold) rarely have either, while a real face
-    /// seen well enough to be encoded nearly always has one (in the generated scenes of
-    /// docs/detection.md, 824 of the 830 boxes on a pasted LFW picture, and 1 of the 17 others,
-    /// itself a real face in the background of a photo). One that finds
+    /// seen well enough to be encoded nearly always has one (docs/detection.md: of 17 false faces
+    /// in generated scenes, 1 is confirmed, itself a second real face in a pasted photo; of
+    /// LFW-train's main faces, 0.7 % are not). One that finds
     /// only unconfirmed faces lets the next search try: the picture without the border, then
     /// searched finer (``finerScaleFactor``); if none confirms a face, the first faces found are
     /// kept, as without a second opinion. `nil`: every face the frontal cascade finds is kept.
@@ -100,12 +100,12 @@ public struct HaarFaceDetector: FaceDetector {
     public let finerScaleFactor: Double?
     /// The standard set-up's ``finerScaleFactor``.
     public static let standardFinerScaleFactor = 1.05
-    /// Whether a picture in which no frontal search finds any face is searched once more, with
+    /// Whether a picture in which the frontal searches keep no face is searched once more, with
     /// the border, its histogram equalized (``GreyImage/equalized()``, as OpenCV's face detection
     /// examples do before `detectMultiScale`), before the turned copies and other cascades. The
     /// cascade normalises each window's contrast, but not a face lit from one side in a dark
-    /// picture: on the Extended Yale B pictures no other frontal search found a face in, OpenCV
-    /// found one in 585 of 903 this way (542 of them face-sized and central), and none in the
+    /// picture: on the 903 Extended Yale B pictures in which no other search of `/4` found a face,
+    /// OpenCV found one in 585 this way (542 of them face-sized and central), and none in the
     /// 4,816 faceless Omniglot pictures.
     public let searchesEqualized: Bool
     /// Where a face box places the eyes, as fractions of its width and height (the medians over
@@ -190,9 +190,9 @@ public struct HaarFaceDetector: FaceDetector {
                                 maximumOverlap: version >= 3 ? Self.standardMaximumOverlap : 1,
                                 maximumSearchSide: version >= 3 ? Self.standardMaximumSearchSide : nil,
                                 fallbacks: version >= 3 ? fallbacks : [],
-                                confirmingCascade: version >= 4 ? confirmingCascade : nil,
-                                finerScaleFactor: version >= 4 ? finerScaleFactor : nil,
-                                searchesEqualized: version >= 4 && searchesEqualized)
+                                confirmingCascade: version >= 4 ? confirmingCascade ?? FallbackCascade.standard()[0] : nil,
+                                finerScaleFactor: version >= 4 ? Self.standardFinerScaleFactor : nil,
+                                searchesEqualized: version >= 4)
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {

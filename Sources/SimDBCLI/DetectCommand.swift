@@ -79,8 +79,8 @@ struct DetectCommand: ParsableCommand {
     var confirm = false
 
     @Flag(help: ArgumentHelp(
-        "Where the frontal searches find no face, search a copy with its histogram equalized (before --retry's turned copies and --fallbacks), as simdb's pipeline does.",
-        discussion: "Helps dark pictures and faces lit from one side."))
+        "Where the frontal searches keep no face, search a histogram-equalized copy, as simdb's pipeline does.",
+        discussion: "Before --retry's turned copies and --fallbacks; helps dark pictures and faces lit from one side."))
     var equalize = false
 
     @Option(help: ArgumentHelp(

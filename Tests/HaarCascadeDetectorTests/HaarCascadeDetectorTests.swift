@@ -63,6 +63,28 @@ struct CascadeSearchTests {
         #expect(ramp.padded(by: 1).pixels == [0, 0, 100, 200, 255, 255, 0, 0, 100, 200, 255, 255, 0, 0, 100, 200, 255, 255])
     }
 
+    @Test("equalizing: each value to 255 x the share of samples above the darkest that are at most it; one value left alone")
+    func equalizing() {
+        let picture = GreyImage(width: 4, height: 1, pixels: [10, 10, 20, 30])
+        // Two samples above the darkest value: 20 maps to 255 x 1/2 (127.5, rounded to even), 30 to 255.
+        #expect(picture.equalized().pixels == [0, 0, 128, 255])
+        let flat = GreyImage(width: 3, height: 3, pixels: [UInt8](repeating: 77, count: 9))
+        #expect(flat.equalized() == flat)
+        // 255 / 102 = 2.5 exactly: 1 maps to 2.5, rounded to even (OpenCV's cvRound), not away from zero.
+        let halves = GreyImage(width: 103, height: 1, pixels: [0, 1] + [UInt8](repeating: 2, count: 101))
+        #expect(Array(halves.equalized().pixels.prefix(3)) == [0, 2, 255])
+    }
+
+    @Test("a region: inside, the picture's samples; beyond its edges, the nearest edge sample, as padding repeats it")
+    func region() {
+        let picture = GreyImage(width: 3, height: 2, pixels: [1, 2, 3, 4, 5, 6])
+        #expect(picture.region(PixelBox(x: 0, y: 0, width: 3, height: 2)) == picture)
+        #expect(picture.region(PixelBox(x: 1, y: 1, width: 1, height: 1)).pixels == [5])
+        let around = picture.region(PixelBox(x: -1, y: -1, width: 5, height: 4))
+        #expect(around == picture.padded(by: 1))
+        #expect(picture.region(PixelBox(x: 5, y: -3, width: 2, height: 2)).pixels == [3, 3, 3, 3])
+    }
+
     @Test("no face in noise, flat grey or gradients")
     func noFaceInNonFaces() throws {
         let classifier = CascadeClassifier(try HaarCascade(contentsOf: frontalFace))
@@ -166,6 +188,21 @@ struct SearchingAgainTests {
         #expect(try boxes(twice, flat).isEmpty)
     }
 
+    @Test("a face lit from one side in a dark Extended Yale B picture: no search finds it but the equalized one, which finds the face")
+    func equalizedSearch() throws {
+        guard let file = SharedData.file("extended-yaleb/yaleB01/yaleB01_P00A+110E+15.png") else { return }
+        let picture = try ImageDecoder().decode(contentsOf: file)
+        let without = try HaarFaceDetector(eyeCascadePath: nil, searchEqualized: false)
+        #expect(try without.detectFaces(in: picture).isEmpty)
+        let found = try HaarFaceDetector(eyeCascadePath: nil).detectFaces(in: picture)
+        #expect(found.count == 1, "\(found.map(\.box))")
+        if let box = found.first?.box {
+            // Yale's crops are tight: the cascade's face box is larger than the picture, about its centre.
+            #expect(box.width > picture.width && abs(box.x + box.width / 2 - picture.width / 2) < 20
+                    && abs(box.y + box.height / 2 - picture.height / 2) < 40, "\(box)")
+        }
+    }
+
     @Test("turning: a bright spot lands where pointBeforeTurn says it came from, anticlockwise on screen; 0 changes nothing")
     func turning() throws {
         var pixels = [UInt8](repeating: 0, count: 41 * 31)
@@ -255,42 +292,6 @@ struct LargePictureTests {
             #expect(integral.sum(origin, window) == 24 * 24 * 255)
             #expect(integral.squaredSum(origin, window) == 24 * 24 * 255 * 255)
         }
-    }
-
-    @Test("equalizing: each value to 255 x the share of samples above the darkest that are at most it; one value left alone")
-    func equalizing() {
-        let picture = GreyImage(width: 4, height: 1, pixels: [10, 10, 20, 30])
-        // Two samples above the darkest value: 20 maps to 255 x 1/2 (127.5, rounded to even), 30 to 255.
-        #expect(picture.equalized().pixels == [0, 0, 128, 255])
-        let flat = GreyImage(width: 3, height: 3, pixels: [UInt8](repeating: 77, count: 9))
-        #expect(flat.equalized() == flat)
-        let dark = GreyImage(width: 256, height: 1, pixels: (0..<256).map { UInt8($0 / 8) })
-        #expect(dark.equalized().pixels.first == 0 && dark.equalized().pixels.last == 255)
-    }
-
-    @Test("a face lit from one side in a dark Extended Yale B picture: no search finds it but the equalized one, which finds the face")
-    func equalizedSearch() throws {
-        guard let file = SharedData.file("extended-yaleb/yaleB01/yaleB01_P00A+110E+15.png") else { return }
-        let picture = try ImageDecoder().decode(contentsOf: file)
-        let without = try HaarFaceDetector(eyeCascadePath: nil, searchEqualized: false)
-        #expect(try without.detectFaces(in: picture).isEmpty)
-        let found = try HaarFaceDetector(eyeCascadePath: nil).detectFaces(in: picture)
-        #expect(found.count == 1, "\(found.map(\.box))")
-        if let box = found.first?.box {
-            // Yale's crops are tight: the cascade's face box is larger than the picture, about its centre.
-            #expect(box.width > picture.width && abs(box.x + box.width / 2 - picture.width / 2) < 20
-                    && abs(box.y + box.height / 2 - picture.height / 2) < 40, "\(box)")
-        }
-    }
-
-    @Test("a region: inside, the picture's samples; beyond its edges, the nearest edge sample, as padding repeats it")
-    func region() {
-        let picture = GreyImage(width: 3, height: 2, pixels: [1, 2, 3, 4, 5, 6])
-        #expect(picture.region(PixelBox(x: 0, y: 0, width: 3, height: 2)) == picture)
-        #expect(picture.region(PixelBox(x: 1, y: 1, width: 1, height: 1)).pixels == [5])
-        let around = picture.region(PixelBox(x: -1, y: -1, width: 5, height: 4))
-        #expect(around == picture.padded(by: 1))
-        #expect(picture.region(PixelBox(x: 5, y: -3, width: 2, height: 2)).pixels == [3, 3, 3, 3])
     }
 
     @Test("shrinking: the larger side to the limit, the shape kept, flat stays flat, a bright block lands where it is scaled to")

@@ -79,6 +79,13 @@ struct DetectCommandTests {
         #expect(third.status == 0 && !third.stdout.isEmpty && third.stdout == flags3.stdout, "\(third.stdout)\(flags3.stdout)")
         let mixed = try CLI.run(["detect", "--detector", "haar-frontalface/4", "--pad", "0.25", "--confirm", photo])
         #expect(mixed.status == 2 && mixed.stderr.contains("--pad, --confirm") && mixed.stdout.isEmpty, "\(mixed.stderr)")
+        // A dark Yale face only /4's equalized search finds: the two set-ups differ.
+        if let dark = SharedData.file("extended-yaleb/yaleB01/yaleB01_P00A+110E+15.png")?.path {
+            let before = try CLI.run(["detect", "--detector", "haar-frontalface/3", dark])
+            let after = try CLI.run(["detect", "--detector", "haar-frontalface/4", dark])
+            #expect(before.status == 0 && before.stdout.isEmpty && after.stdout.split(separator: "\n").count == 1,
+                    "\(before.stdout)\(after.stdout)")
+        }
         let unknown = try CLI.run(["detect", "--detector", "haar-frontalface/9", photo])
         #expect(unknown.status == 4 && unknown.stderr.contains("haar-frontalface/4"), "\(unknown.stderr)")
     }
