@@ -4,8 +4,10 @@ import SimDBCore
 /// A cascade that ``HaarFaceDetector`` searches where its frontal cascade found no face, even
 /// searching again: OpenCV's other face cascades are other trained models, and each finds faces
 /// the first one misses (a profile cascade, heads turned away; `frontalface_alt`, some faces in
-/// hard light). Its file is read the first time it is needed, so a process whose pictures all
-/// have faces never reads it.
+/// hard light). ``HaarFaceDetector/confirmingCascade`` is one too, searched near a face for a
+/// second opinion (the standard one shares `frontalface_alt`'s reader with the first fallback).
+/// Its file is read the first time it is needed, so a process whose pictures all have faces
+/// (with eyes found, for confirmation) never reads it.
 public struct FallbackCascade: Sendable {
     /// The cascade file.
     public let path: String

@@ -12,6 +12,10 @@ import SimDBCore
 public struct HaarCascade: Sendable {
     /// Where Debian's `opencv-data` package puts the cascade files.
     public static let standardDirectory = "/usr/share/opencv4/haarcascades"
+    /// OpenCV's frontal face cascade, the one ``HaarFaceDetector`` searches with by default.
+    public static let standardFrontalFacePath = standardDirectory + "/haarcascade_frontalface_default.xml"
+    /// OpenCV's eye cascade, with which ``HaarFaceDetector`` finds each face's eyes by default.
+    public static let standardEyePath = standardDirectory + "/haarcascade_eye.xml"
 
     /// A rectangle of a feature, in window pixels, with its weight.
     struct WeightedRect: Sendable {

@@ -129,12 +129,12 @@ public struct HaarFaceDetector: FaceDetector {
     ///   - fallbacks: see ``fallbacks``; `nil` for the standard ones, in the frontal cascade's directory.
     ///   - confirmsFaces: whether faces are confirmed by the standard ``confirmingCascade``,
     ///     `frontalface_alt` in the frontal cascade's directory (read once with the standard fallbacks).
-    ///   - finerScaleFactor: see ``finerScaleFactor``.
+    ///   - finerScaleFactor: see ``finerScaleFactor``; without `confirmsFaces` there is no finer search.
     ///   - searchEqualized: see ``searchesEqualized``.
     ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
-                cascadePath: String = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml",
-                eyeCascadePath: String? = HaarCascade.standardDirectory + "/haarcascade_eye.xml",
+                cascadePath: String = HaarCascade.standardFrontalFacePath,
+                eyeCascadePath: String? = HaarCascade.standardEyePath,
                 search: CascadeSearch = CascadeSearch(), padding: Double = HaarFaceDetector.standardPadding,
                 minimumRelativeSupport: Double = HaarFaceDetector.standardMinimumRelativeSupport,
                 searchAgainWithoutBorder: Bool = true,
@@ -151,7 +151,8 @@ public struct HaarFaceDetector: FaceDetector {
                   search: search, padding: padding, minimumRelativeSupport: minimumRelativeSupport,
                   searchAgainWithoutBorder: searchAgainWithoutBorder, turnAngles: turnAngles, maximumOverlap: maximumOverlap,
                   maximumSearchSide: maximumSearchSide, fallbacks: fallbacks ?? standardFallbacks,
-                  confirmingCascade: confirmsFaces ? standardFallbacks.first : nil, finerScaleFactor: finerScaleFactor,
+                  confirmingCascade: confirmsFaces ? standardFallbacks.first : nil,
+                  finerScaleFactor: confirmsFaces ? finerScaleFactor : nil,
                   searchesEqualized: searchEqualized)
     }
 
@@ -161,6 +162,7 @@ public struct HaarFaceDetector: FaceDetector {
                  confirmingCascade: FallbackCascade?, finerScaleFactor: Double?, searchesEqualized: Bool) {
         precondition(maximumSearchSide.map { $0 > 0 } ?? true, "the largest side searched must be positive")
         precondition(finerScaleFactor.map { $0 > 1 } ?? true, "a scale step must be above 1")
+        precondition(finerScaleFactor == nil || confirmingCascade != nil, "the finer search looks for a confirmed face")
         self.identifier = identifier
         self.classifier = classifier
         self.eyeClassifier = eyeClassifier
@@ -211,27 +213,7 @@ public struct HaarFaceDetector: FaceDetector {
     /// The faces in `grey`, searched as ``detectFaces(in:)`` says, with no shrinking.
     func detectFaces(in grey: GreyImage) throws -> [DetectedFace] {
         let border = Int((Double(max(grey.width, grey.height)) * padding).rounded())
-        let frontal: [(border: Int, search: CascadeSearch)] = [(border, search)]
-            + (border > 0 && searchesAgainWithoutBorder ? [(0, search)] : [])
-        var faces: [DetectedFace] = []
-        if let confirmingCascade {
-            // The first search with confirmed faces gives them. The finer search is a last look
-            // for a confirmed face: its unconfirmed faces are not kept.
-            var searches = frontal.map { (border: $0.border, search: $0.search, keepsUnconfirmed: true) }
-            if let finerScaleFactor {
-                var finer = search
-                finer.scaleFactor = finerScaleFactor
-                searches.append((border, finer, false))
-            }
-            for (border, search, keepsUnconfirmed) in searches {
-                let found = detectFaces(in: grey, border: border, search: search)
-                let confirmed = try found.filter { try isConfirmed($0, in: grey, by: confirmingCascade) }
-                if !confirmed.isEmpty { return confirmed }
-                if faces.isEmpty, keepsUnconfirmed { faces = found }
-            }
-        } else {
-            for (border, search) in frontal where faces.isEmpty { faces = detectFaces(in: grey, border: border, search: search) }
-        }
+        var faces = try frontalFaces(in: grey, border: border)
         if faces.isEmpty, searchesEqualized { faces = detectFaces(in: grey.equalized(), border: border) }
         guard faces.isEmpty else { return faces }
         func support(_ faces: [DetectedFace]) -> Float { faces.map(\.score).max() ?? 0 }
@@ -239,14 +221,49 @@ public struct HaarFaceDetector: FaceDetector {
             .max { support($0) < support($1) } ?? []
         for fallback in fallbacks where faces.isEmpty {
             let classifier = try fallback.classifier()
-            let search = { (picture: GreyImage) in self.detectFaces(in: picture, border: border, using: classifier, framing: fallback.framed) }
-            faces = search(grey)
+            let found = { (picture: GreyImage) in self.detectFaces(in: picture, border: border, using: classifier, framing: fallback.framed) }
+            faces = found(grey)
             if fallback.searchesMirrored {
-                let mirrored = search(grey.mirrored()).map { Self.mirrored($0, width: grey.width) }
+                let mirrored = found(grey.mirrored()).map { Self.mirrored($0, width: grey.width) }
                 if support(mirrored) > support(faces) { faces = mirrored }
             }
         }
         return faces
+    }
+
+    /// The faces of the frontal cascade's searches of the upright picture: with a border of
+    /// `border` pixels, then (``searchesAgainWithoutBorder``) without. With no
+    /// ``confirmingCascade``, the first search's faces that finds any. With one, the confirmed
+    /// faces of the first search that has some, the finer search (``finerScaleFactor``) looking
+    /// last; failing that, the first faces the first two found (the finer search's unconfirmed
+    /// faces are not kept: it is a last look for a confirmed one).
+    func frontalFaces(in grey: GreyImage, border: Int) throws -> [DetectedFace] {
+        var searches = [(border: border, search: search)]
+        if border > 0, searchesAgainWithoutBorder { searches.append((0, search)) }
+        guard let confirmingCascade else {
+            for (border, search) in searches {
+                let found = detectFaces(in: grey, border: border, search: search)
+                if !found.isEmpty { return found }
+            }
+            return []
+        }
+        func confirmed(_ found: [DetectedFace]) throws -> [DetectedFace] {
+            try found.filter { try isConfirmed($0, in: grey, by: confirmingCascade) }
+        }
+        var firstFound: [DetectedFace] = []
+        for (border, search) in searches {
+            let found = detectFaces(in: grey, border: border, search: search)
+            let kept = try confirmed(found)
+            if !kept.isEmpty { return kept }
+            if firstFound.isEmpty { firstFound = found }
+        }
+        if let finerScaleFactor {
+            var finer = search
+            finer.scaleFactor = finerScaleFactor
+            let kept = try confirmed(detectFaces(in: grey, border: border, search: finer))
+            if !kept.isEmpty { return kept }
+        }
+        return firstFound
     }
 
     /// `face`, found in a picture `width` pixels wide mirrored left to right, in the picture's

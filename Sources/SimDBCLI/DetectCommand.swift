@@ -25,22 +25,22 @@ struct DetectCommand: ParsableCommand {
     var files: [String]
 
     @Option(help: ArgumentHelp("The cascade file.", valueName: "path"))
-    var cascade = HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml"
+    var cascade = HaarCascade.standardFrontalFacePath
 
     @Option(help: ArgumentHelp("The eye cascade, for the eyes of each face.", valueName: "path"))
-    var eyeCascade = HaarCascade.standardDirectory + "/haarcascade_eye.xml"
+    var eyeCascade = HaarCascade.standardEyePath
 
     @Flag(help: "Do not look for eyes.")
     var noEyes = false
 
     @Option(help: "How much larger each scale's window is than the last's.")
-    var scaleFactor = 1.1
+    var scaleFactor = CascadeSearch().scaleFactor
 
     @Option(help: "Windows a face needs around it to be kept.")
-    var minNeighbors = 3
+    var minNeighbors = CascadeSearch().minNeighbors
 
     @Option(help: ArgumentHelp("The smallest face searched for, in pixels.", valueName: "pixels"))
-    var minSize = 30
+    var minSize = CascadeSearch().minSize
 
     @Option(help: ArgumentHelp("Border added before searching, as a fraction of the larger side.", valueName: "fraction"))
     var pad: Double = 0
@@ -100,10 +100,11 @@ struct DetectCommand: ParsableCommand {
         guard (0...1).contains(overlap) else { throw ValidationError("--overlap must be between 0 and 1") }
         guard maxSide.map({ $0 >= 24 }) ?? true else { throw ValidationError("--max-side must be at least 24 (the cascade's window)") }
         if detector != nil {
-            let given = [("--cascade", cascade != HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml"),
-                         ("--eye-cascade", eyeCascade != HaarCascade.standardDirectory + "/haarcascade_eye.xml"),
-                         ("--no-eyes", noEyes), ("--scale-factor", scaleFactor != 1.1), ("--min-neighbors", minNeighbors != 3),
-                         ("--min-size", minSize != 30), ("--pad", pad != 0), ("--relative-support", relativeSupport != 0),
+            let plain = CascadeSearch()
+            let given = [("--cascade", cascade != HaarCascade.standardFrontalFacePath),
+                         ("--eye-cascade", eyeCascade != HaarCascade.standardEyePath), ("--no-eyes", noEyes),
+                         ("--scale-factor", scaleFactor != plain.scaleFactor), ("--min-neighbors", minNeighbors != plain.minNeighbors),
+                         ("--min-size", minSize != plain.minSize), ("--pad", pad != 0), ("--relative-support", relativeSupport != 0),
                          ("--overlap", overlap != 1), ("--max-side", maxSide != nil), ("--retry", retry),
                          ("--fallbacks", fallbacks), ("--confirm", confirm), ("--equalize", equalize)].filter(\.1).map(\.0)
             guard given.isEmpty else {
@@ -121,8 +122,7 @@ struct DetectCommand: ParsableCommand {
             scaleFactor: scaleFactor, minNeighbors: minNeighbors, minSize: minSize), padding: pad,
             minimumRelativeSupport: relativeSupport, searchAgainWithoutBorder: retry,
             turnAngles: retry ? HaarFaceDetector.standardTurnAngles : [], maximumOverlap: overlap,
-            maximumSearchSide: maxSide, fallbacks: fallbacks ? nil : [], confirmsFaces: confirm,
-            finerScaleFactor: confirm ? HaarFaceDetector.standardFinerScaleFactor : nil, searchEqualized: equalize)
+            maximumSearchSide: maxSide, fallbacks: fallbacks ? nil : [], confirmsFaces: confirm, searchEqualized: equalize)
         var views: [DetectionView] = []
         for file in files {
             let image = try ImageDecoder().decode(contentsOf: URL(fileURLWithPath: file))

@@ -39,16 +39,14 @@ struct FallbackCascadeTests {
         guard let menem = SharedData.file("lfw-train/Carlos_Menem/Carlos_Menem_0003.jpg"),
               let morrough = SharedData.file("lfw-train/Ray_Morrough/Ray_Morrough_0001.jpg") else { return }
         // /3's searches: /4's finer search finds both faces with the frontal cascade after all.
-        let frontalOnly = try HaarFaceDetector(eyeCascadePath: nil, fallbacks: [],
-                                               confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
-        let standard = try HaarFaceDetector(eyeCascadePath: nil,
-                                            confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+        let frontalOnly = try HaarFaceDetector(eyeCascadePath: nil, fallbacks: [], confirmsFaces: false, searchEqualized: false)
+        let standard = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false, searchEqualized: false)
         #expect(standard.fallbacks.map { ($0.path as NSString).lastPathComponent }
                 == ["haarcascade_frontalface_alt.xml", "haarcascade_profileface.xml"])
         let profileOnly = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [],
                                                fallbacks: [FallbackCascade(path: directory + "/haarcascade_profileface.xml",
                                                                            searchesMirrored: true)],
-                                               confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+                                               confirmsFaces: false, searchEqualized: false)
         for file in [menem, morrough] {
             let picture = try ImageDecoder().decode(contentsOf: file)
             #expect(try frontalOnly.detectFaces(in: picture).isEmpty, "\(file.lastPathComponent)")

@@ -161,11 +161,11 @@ struct SearchingAgainTests {
         guard let folder = SharedData.file("lfw-train/Woody_Allen/Woody_Allen_0004.jpg")?.deletingLastPathComponent() else { return }
         // No finer search (/4's finds the lowered head on the bordered picture too).
         let twice = try HaarFaceDetector(eyeCascadePath: nil, turnAngles: [], fallbacks: [],
-                                         confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+                                         confirmsFaces: false, searchEqualized: false)
         let once = try HaarFaceDetector(eyeCascadePath: nil, searchAgainWithoutBorder: false, turnAngles: [], fallbacks: [],
-                                        confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+                                        confirmsFaces: false, searchEqualized: false)
         let unbordered = try HaarFaceDetector(eyeCascadePath: nil, padding: 0, turnAngles: [], fallbacks: [],
-                                              confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+                                              confirmsFaces: false, searchEqualized: false)
         #expect(twice.searchesAgainWithoutBorder && !once.searchesAgainWithoutBorder)
 
         // A lowered head at the edge of the cascade's reach: missed on the bordered grid, found on the other.
@@ -269,9 +269,8 @@ struct OverlappingFacesTests {
         let image = try ImageDecoder().decode(contentsOf: file)
         // The overlap rule alone: /4's confirmation would drop the shifted box by itself.
         let keepingBoth = try HaarFaceDetector(eyeCascadePath: nil, maximumOverlap: 1,
-                                               confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
-        let standard = try HaarFaceDetector(eyeCascadePath: nil,
-                                            confirmsFaces: false, finerScaleFactor: nil, searchEqualized: false)
+                                               confirmsFaces: false, searchEqualized: false)
+        let standard = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false, searchEqualized: false)
         let both = try keepingBoth.detectFaces(in: image)
         #expect(both.count == 2, "\(both.map(\.box))")
         let best = try #require(both.max { $0.score < $1.score })

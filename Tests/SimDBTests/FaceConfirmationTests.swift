@@ -86,7 +86,7 @@ struct FaceConfirmationTests {
     func secondCascade() throws {
         guard let (_, fourth) = try setUps(), let file = SharedData.file("lfw-train/Colin_Powell/Colin_Powell_0001.jpg") else { return }
         let grey = GreyImage(try ImageDecoder().decode(contentsOf: file))
-        let noEyes = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false, finerScaleFactor: nil)
+        let noEyes = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false)
         let face = try #require(try noEyes.detectFaces(in: grey).first)
         let cascade = try #require(fourth.confirmingCascade)
         #expect(try fourth.isConfirmed(face, in: grey, by: cascade))
