@@ -8,7 +8,7 @@ SOURCE holds one folder per person (an LFW split). For each scene two different 
 one picture of each, and `simdb-samples group` pastes them side by side into a 640x480 scene;
 `--seed` chooses the people, pictures, backgrounds, sizes and places, so a seed gives the same
 scenes on every run and another seed other scenes. `simdb detect --detector haar-frontalface/N`
-(`--set-up N`, 4 by default, the detector of new stores) searches every scene; counted: scenes
+(`--set-up N`, 5 by default, the detector of new stores) searches every scene; counted: scenes
 where both pasted faces are found, where exactly those two faces are, and faces found elsewhere
 (false faces). A face counts as a pasted one when its centre lies in the pasted picture and its
 width is 0.35-1.3 times the picture's (pasted_faces.py). Lists the scenes where a pasted face
@@ -30,7 +30,7 @@ def main():
     parser.add_argument("source")
     parser.add_argument("--scenes", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--set-up", type=int, choices=[1, 2, 3, 4], default=4, help="search as haar-frontalface/N does")
+    parser.add_argument("--set-up", type=int, choices=[1, 2, 3, 4, 5], default=5, help="search as haar-frontalface/N does")
     parser.add_argument("--bin", default=".build/release/simdb")
     parser.add_argument("--samples", default=".build/release/simdb-samples")
     args = parser.parse_args()

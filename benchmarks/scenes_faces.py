@@ -4,7 +4,7 @@
 Usage: benchmarks/scenes_faces.py PLACES SCENES [--bin .build/release/simdb] [--set-up N]
 
 PLACES is what `simdb-samples scenes SOURCE SCENES SEED > PLACES` printed: each scene's file and
-where its picture went. Runs `simdb detect --detector haar-frontalface/N` (`--set-up N`, 4 by
+where its picture went. Runs `simdb detect --detector haar-frontalface/N` (`--set-up N`, 5 by
 default, the detector of new stores) on every scene and counts the scenes with some face, with
 the pasted face among those found, with the pasted face chosen (the largest, as the pipeline
 takes a probe's face), and with several faces (which `simdb add` refuses without
@@ -26,7 +26,7 @@ def main():
     parser.add_argument("places")
     parser.add_argument("scenes")
     parser.add_argument("--bin", default=".build/release/simdb")
-    parser.add_argument("--set-up", type=int, choices=[1, 2, 3, 4], default=4, help="search as haar-frontalface/N does")
+    parser.add_argument("--set-up", type=int, choices=[1, 2, 3, 4, 5], default=5, help="search as haar-frontalface/N does")
     args = parser.parse_args()
     places = {}
     with open(args.places) as lines:

@@ -8,7 +8,8 @@ import SimDBCore
 /// (``fallbacks``). Where a second cascade is given (``confirmingCascade``), a frontal search
 /// keeps only its confirmed faces when it has some, and one more search, finer, is made where no
 /// search has found one; where the frontal searches keep no face, an equalized copy is searched
-/// before the turned ones (``searchesEqualized``).
+/// before the turned ones (``searchesEqualized``). A face whose eyes are found may be kept however
+/// weakly supported (``keepsFacesWithEyes``).
 /// With an eye cascade, each face's eyes are then looked for in the upper part of its box,
 /// enlarged to a fixed width (the eye cascade's smallest window is 20 pixels): the best-supported
 /// eye on each side of the box's centre, when both are found.
@@ -18,14 +19,16 @@ public struct HaarFaceDetector: FaceDetector {
     /// ``standardTurnAngles``, ``FallbackCascade/standard(directory:)``), overlapping faces
     /// dropped (``standardMaximumOverlap``), large pictures shrunk (``standardMaximumSearchSide``)
     /// and faces confirmed (``confirmingCascade``, ``standardFinerScaleFactor``), dark pictures
-    /// equalized (``searchesEqualized``).
-    public static let standardIdentifier = "haar-frontalface/4"
+    /// equalized (``searchesEqualized``), faces with both eyes kept however weakly supported
+    /// (``keepsFacesWithEyes``).
+    public static let standardIdentifier = "haar-frontalface/5"
     /// Every standard set-up, oldest first (the last is ``standardIdentifier``): `/1` searched
     /// once; `/2` searches again where nothing is found; `/3` also tries other cascades, drops
     /// overlapping faces and shrinks large pictures; `/4` also confirms faces and equalizes dark
-    /// pictures. A store keeps the set-up it was created with, so its pictures stay framed as its
+    /// pictures; `/5` also keeps a weakly supported face whose eyes are found. A store keeps the set-up it was created with, so its pictures stay framed as its
     /// vectors were; ``standardSetUp(_:)`` makes each of them from one detector's cascades.
-    public static let standardIdentifiers = ["haar-frontalface/1", "haar-frontalface/2", "haar-frontalface/3", standardIdentifier]
+    public static let standardIdentifiers = ["haar-frontalface/1", "haar-frontalface/2", "haar-frontalface/3", "haar-frontalface/4",
+                                             standardIdentifier]
     /// ``standardIdentifier`` unless the creator named its own set-up.
     public let identifier: String
     public let classifier: CascadeClassifier
@@ -47,6 +50,13 @@ public struct HaarFaceDetector: FaceDetector {
     public static let standardMinimumRelativeSupport = 0.1
     /// The ``minimumRelativeSupport`` of `/1`-`/3`, which confirm no face.
     public static let unconfirmedMinimumRelativeSupport = 0.2
+    /// Whether a frontal search (with a ``confirmingCascade``) keeps a face whose eyes the eye
+    /// cascade found however few windows support it: ``minimumRelativeSupport`` then drops only
+    /// faces without both eyes. Beside a face the cascade accepts at 70-150 windows, the second
+    /// person of a photo sometimes gathers only 6-12, under a tenth, while both eyes in the
+    /// upper part of a box are what a false face (an ellipse, a fold) nearly never has
+    /// (docs/detection.md).
+    public let keepsFacesWithEyes: Bool
     /// Whether a picture whose bordered search finds no face is searched again without the
     /// border. The border moves the grid of window positions, so a face the cascade barely
     /// accepts (a tilted or lowered head: four to six agreeing windows where three are needed)
@@ -131,6 +141,7 @@ public struct HaarFaceDetector: FaceDetector {
     ///     `frontalface_alt` in the frontal cascade's directory (read once with the standard fallbacks).
     ///   - finerScaleFactor: see ``finerScaleFactor``; without `confirmsFaces` there is no finer search.
     ///   - searchEqualized: see ``searchesEqualized``.
+    ///   - keepFacesWithEyes: see ``keepsFacesWithEyes``; without `confirmsFaces` it is not done.
     ///   - identifier: what to call this set-up; give a name of your own with other files or parameters.
     public init(identifier: String = HaarFaceDetector.standardIdentifier,
                 cascadePath: String = HaarCascade.standardFrontalFacePath,
@@ -143,7 +154,7 @@ public struct HaarFaceDetector: FaceDetector {
                 maximumSearchSide: Int? = HaarFaceDetector.standardMaximumSearchSide,
                 fallbacks: [FallbackCascade]? = nil, confirmsFaces: Bool = true,
                 finerScaleFactor: Double? = HaarFaceDetector.standardFinerScaleFactor,
-                searchEqualized: Bool = true) throws {
+                searchEqualized: Bool = true, keepFacesWithEyes: Bool = true) throws {
         let directory = (cascadePath as NSString).deletingLastPathComponent
         let standardFallbacks = FallbackCascade.standard(directory: directory)
         self.init(identifier: identifier, classifier: CascadeClassifier(try HaarCascade(contentsOf: cascadePath)),
@@ -153,16 +164,18 @@ public struct HaarFaceDetector: FaceDetector {
                   maximumSearchSide: maximumSearchSide, fallbacks: fallbacks ?? standardFallbacks,
                   confirmingCascade: confirmsFaces ? standardFallbacks.first : nil,
                   finerScaleFactor: confirmsFaces ? finerScaleFactor : nil,
-                  searchesEqualized: searchEqualized)
+                  searchesEqualized: searchEqualized, keepsFacesWithEyes: confirmsFaces && keepFacesWithEyes)
     }
 
     private init(identifier: String, classifier: CascadeClassifier, eyeClassifier: CascadeClassifier?, search: CascadeSearch,
                  padding: Double, minimumRelativeSupport: Double, searchAgainWithoutBorder: Bool, turnAngles: [Double],
                  maximumOverlap: Double, maximumSearchSide: Int?, fallbacks: [FallbackCascade],
-                 confirmingCascade: FallbackCascade?, finerScaleFactor: Double?, searchesEqualized: Bool) {
+                 confirmingCascade: FallbackCascade?, finerScaleFactor: Double?, searchesEqualized: Bool,
+                 keepsFacesWithEyes: Bool) {
         precondition(maximumSearchSide.map { $0 > 0 } ?? true, "the largest side searched must be positive")
         precondition(finerScaleFactor.map { $0 > 1 } ?? true, "a scale step must be above 1")
         precondition(finerScaleFactor == nil || confirmingCascade != nil, "the finer search looks for a confirmed face")
+        precondition(!keepsFacesWithEyes || confirmingCascade != nil, "faces with eyes are kept by the confirming searches")
         self.identifier = identifier
         self.classifier = classifier
         self.eyeClassifier = eyeClassifier
@@ -177,11 +190,13 @@ public struct HaarFaceDetector: FaceDetector {
         self.confirmingCascade = confirmingCascade
         self.finerScaleFactor = finerScaleFactor
         self.searchesEqualized = searchesEqualized
+        self.keepsFacesWithEyes = keepsFacesWithEyes
     }
 
     /// The standard set-up called `identifier` (one of ``standardIdentifiers``), with this
     /// detector's cascades (read once, shared by every set-up; its fallbacks for `/3` and `/4`,
-    /// its confirming cascade, finer and equalized searches for `/4`), or `nil` for another identifier.
+    /// its confirming cascade, finer and equalized searches for `/4` and `/5`, faces with eyes kept
+    /// for `/5`), or `nil` for another identifier.
     public func standardSetUp(_ identifier: String) -> HaarFaceDetector? {
         guard let version = Self.standardIdentifiers.firstIndex(of: identifier).map({ $0 + 1 }) else { return nil }
         return HaarFaceDetector(identifier: identifier, classifier: classifier, eyeClassifier: eyeClassifier,
@@ -194,7 +209,7 @@ public struct HaarFaceDetector: FaceDetector {
                                 fallbacks: version >= 3 ? fallbacks : [],
                                 confirmingCascade: version >= 4 ? confirmingCascade ?? FallbackCascade.standard()[0] : nil,
                                 finerScaleFactor: version >= 4 ? Self.standardFinerScaleFactor : nil,
-                                searchesEqualized: version >= 4)
+                                searchesEqualized: version >= 4, keepsFacesWithEyes: version >= 5)
     }
 
     public func detectFaces(in image: Image) throws -> [DetectedFace] {
@@ -236,7 +251,8 @@ public struct HaarFaceDetector: FaceDetector {
     /// ``confirmingCascade``, the first search's faces that finds any. With one, the confirmed
     /// faces of the first search that has some, the finer search (``finerScaleFactor``) looking
     /// last; failing that, the first faces the first two found (the finer search's unconfirmed
-    /// faces are not kept: it is a last look for a confirmed one).
+    /// faces are not kept: it is a last look for a confirmed one). With ``keepsFacesWithEyes``, a
+    /// search's faces with both eyes count as confirmed and supported however few windows agree.
     func frontalFaces(in grey: GreyImage, border: Int) throws -> [DetectedFace] {
         var searches = [(border: border, search: search)]
         if border > 0, searchesAgainWithoutBorder { searches.append((0, search)) }
@@ -247,20 +263,33 @@ public struct HaarFaceDetector: FaceDetector {
             }
             return []
         }
-        func confirmed(_ found: [DetectedFace]) throws -> [DetectedFace] {
-            try found.filter { try isConfirmed($0, in: grey, by: confirmingCascade) }
+        /// A search's faces, all of them (`with eyes`, those ``keepsFacesWithEyes`` keeps too) and
+        /// those ``minimumRelativeSupport`` keeps.
+        func searched(border: Int, search: CascadeSearch) -> (all: [DetectedFace], supported: [DetectedFace]) {
+            guard keepsFacesWithEyes else {
+                let found = detectFaces(in: grey, border: border, search: search)
+                return (found, found)
+            }
+            let all = detectFaces(in: grey, border: border, search: search, minimumRelativeSupport: 0)
+            return (all, Self.supported(all, minimumRelativeSupport: minimumRelativeSupport))
+        }
+        func confirmed(_ found: (all: [DetectedFace], supported: [DetectedFace])) throws -> [DetectedFace] {
+            let supported = Set(found.supported.map(\.box))
+            return try found.all.filter { face in
+                try face.eyes != nil || supported.contains(face.box) && isConfirmed(face, in: grey, by: confirmingCascade)
+            }
         }
         var firstFound: [DetectedFace] = []
         for (border, search) in searches {
-            let found = detectFaces(in: grey, border: border, search: search)
+            let found = searched(border: border, search: search)
             let kept = try confirmed(found)
             if !kept.isEmpty { return kept }
-            if firstFound.isEmpty { firstFound = found }
+            if firstFound.isEmpty { firstFound = found.supported }
         }
         if let finerScaleFactor {
             var finer = search
             finer.scaleFactor = finerScaleFactor
-            let kept = try confirmed(detectFaces(in: grey, border: border, search: finer))
+            let kept = try confirmed(searched(border: border, search: finer))
             if !kept.isEmpty { return kept }
         }
         return firstFound
@@ -297,13 +326,15 @@ public struct HaarFaceDetector: FaceDetector {
 
     /// The faces in `grey` searched with a border of `border` pixels by `cascade` (the frontal
     /// one by default) with `search` (``search`` by default), in `grey`'s pixels, each box passed
-    /// through `framing`, with their eyes when `withEyes`.
+    /// through `framing`, with their eyes when `withEyes`; the faces supported as
+    /// `minimumRelativeSupport` (``minimumRelativeSupport`` by default) asks, overlaps dropped.
     func detectFaces(in grey: GreyImage, border: Int, withEyes: Bool = true, using cascade: CascadeClassifier? = nil,
-                     search: CascadeSearch? = nil, framing: (PixelBox) -> PixelBox = { $0 }) -> [DetectedFace] {
+                     search: CascadeSearch? = nil, minimumRelativeSupport: Double? = nil,
+                     framing: (PixelBox) -> PixelBox = { $0 }) -> [DetectedFace] {
         let padded = grey.padded(by: border)
         let found = (cascade ?? classifier).detect(in: padded, search ?? self.search).map { (box: framing($0.box), neighbors: $0.neighbors) }
         let strongest = Double(found.map(\.neighbors).max() ?? 0)
-        let supported = found.filter { Double($0.neighbors) >= minimumRelativeSupport * strongest }
+        let supported = found.filter { Double($0.neighbors) >= (minimumRelativeSupport ?? self.minimumRelativeSupport) * strongest }
         return Self.droppingOverlaps(supported, maximumOverlap: maximumOverlap).map { face in
             let eyes = (withEyes ? findEyes(in: padded, face: face.box) : nil).map {
                 (left: (x: $0.left.x - Float(border), y: $0.left.y - Float(border)),
@@ -313,6 +344,13 @@ public struct HaarFaceDetector: FaceDetector {
                                               width: face.box.width, height: face.box.height),
                                 score: Float(face.neighbors), eyes: eyes)
         }
+    }
+
+    /// The faces of `faces` supported by at least `minimumRelativeSupport` times the windows of
+    /// the best-supported one, in their order.
+    static func supported(_ faces: [DetectedFace], minimumRelativeSupport: Double) -> [DetectedFace] {
+        let strongest = Double(faces.map(\.score).max() ?? 0)
+        return faces.filter { Double($0.score) >= minimumRelativeSupport * strongest }
     }
 
     /// `faces` without each one that overlaps a better-supported one (the larger on a tie) by more

@@ -84,8 +84,8 @@ struct DetectCommand: ParsableCommand {
     var equalize = false
 
     @Option(help: ArgumentHelp(
-        "Search exactly as the pipeline's detector ID does (haar-frontalface/1 to /4, as stores record it).",
-        discussion: "The search options above set a search of your own and cannot be given with it; /4 is what new stores use.",
+        "Search exactly as the pipeline's detector ID does (haar-frontalface/1 to /5, as stores record it).",
+        discussion: "The search options above set a search of your own and cannot be given with it; /5 is what new stores use.",
         valueName: "id"))
     var detector: String?
 

@@ -22,7 +22,7 @@ public struct StoreInfo: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var metric: String
     /// When the store was created.
     public var createdAt: Date
-    /// The face detector that frames pictures before the encoder (`haar-frontalface/4`; stores made before it `/3`, `/2` or `/1`), or
+    /// The face detector that frames pictures before the encoder (`haar-frontalface/5`; stores made before it `/4`, `/3`, `/2` or `/1`), or
     /// `nil` when the encoder sees whole pictures (an encoder of other things, or a store made
     /// before format 3).
     public var detector: String?

@@ -99,7 +99,7 @@ struct DetectionPipelineTests {
     @Test("add refuses no face and several faces, changing nothing; --largest-face and skipping enrol what they can")
     func enrolmentRules() throws {
         let store = try open()
-        #expect(store.info.detector == "haar-frontalface/4")
+        #expect(store.info.detector == "haar-frontalface/5")
         let none = #expect(throws: SimDBError.self) { try store.add([try SquaresDetector.picture(faces: 0, name: "none.png")], to: "a") }
         #expect(none?.code == .noFace && none?.message.contains("none.png") == true)
         let two = try SquaresDetector.picture(faces: 2, name: "two.png")
@@ -157,17 +157,17 @@ extension DetectionPipelineTests {
             throw SimDBError(.notFound, "/usr/share/opencv4/haarcascades/x.xml: missing (apt-get install opencv-data)")
         }
         let store = try Store(path: directory.path("store"), options: Store.Options(registry: broken))
-        #expect(try store.statistics().detector == "haar-frontalface/4")
+        #expect(try store.statistics().detector == "haar-frontalface/5")
         let error = #expect(throws: SimDBError.self) { try store.query(try SquaresDetector.picture(faces: 1, name: "a.png")) }
         #expect(error?.code == .notFound && error?.message.contains("opencv-data") == true)
     }
 
-    @Test("the built-in detectors: new stores get haar-frontalface/4 (confirming faces); /1-/3, which older stores record, search as they did")
+    @Test("the built-in detectors: new stores get haar-frontalface/5 (keeping faces with eyes); /1-/4, which older stores record, search as they did")
     func builtinDetectors() throws {
         let registry = PluginRegistry()
         BuiltinPlugins.install(into: registry)
-        #expect(BuiltinPlugins.defaultDetector == "haar-frontalface/4")
-        #expect(Set(registry.detectorIdentifiers).isSuperset(of: (1...4).map { "haar-frontalface/\($0)" }))
+        #expect(BuiltinPlugins.defaultDetector == "haar-frontalface/5")
+        #expect(Set(registry.detectorIdentifiers).isSuperset(of: (1...5).map { "haar-frontalface/\($0)" }))
         guard FileManager.default.fileExists(atPath: HaarCascade.standardDirectory + "/haarcascade_frontalface_default.xml") else {
             print("skipped: opencv-data is not installed")
             return
@@ -175,11 +175,11 @@ extension DetectionPipelineTests {
         func made(_ identifier: String) throws -> HaarFaceDetector {
             let detector = try #require(try registry.makeDetector(identifier) as? HaarFaceDetector)
             #expect(detector.identifier == identifier && detector.padding == 0.25
-                    && detector.minimumRelativeSupport == (identifier.hasSuffix("/4") ? 0.1 : 0.2))
+                    && detector.minimumRelativeSupport == (identifier.hasSuffix("/4") || identifier.hasSuffix("/5") ? 0.1 : 0.2))
             return detector
         }
         let first = try made("haar-frontalface/1"), second = try made("haar-frontalface/2"), third = try made("haar-frontalface/3")
-        let fourth = try made("haar-frontalface/4")
+        let fourth = try made("haar-frontalface/4"), fifth = try made("haar-frontalface/5")
         #expect(!first.searchesAgainWithoutBorder && first.turnAngles.isEmpty && first.maximumOverlap == 1
                 && first.maximumSearchSide == nil)
         #expect(second.searchesAgainWithoutBorder && second.turnAngles == HaarFaceDetector.standardTurnAngles
@@ -192,9 +192,16 @@ extension DetectionPipelineTests {
         #expect(fourth.searchesAgainWithoutBorder && fourth.turnAngles == third.turnAngles && fourth.maximumOverlap == third.maximumOverlap
                 && fourth.maximumSearchSide == 1024 && fourth.fallbacks.map(\.path) == third.fallbacks.map(\.path)
                 && fourth.confirmingCascade?.path == FallbackCascade.standard()[0].path && fourth.finerScaleFactor == 1.05
-                && fourth.searchesEqualized)
+                && fourth.searchesEqualized && !fourth.keepsFacesWithEyes)
+        #expect([first, second, third].allSatisfy { !$0.keepsFacesWithEyes })
+        #expect(fifth.keepsFacesWithEyes && fifth.searchesAgainWithoutBorder && fifth.maximumOverlap == fourth.maximumOverlap
+                && fifth.fallbacks.map(\.path) == fourth.fallbacks.map(\.path)
+                && fifth.confirmingCascade?.path == fourth.confirmingCascade?.path && fifth.finerScaleFactor == fourth.finerScaleFactor
+                && fifth.searchesEqualized && fifth.minimumRelativeSupport == fourth.minimumRelativeSupport)
         let standard = try HaarFaceDetector()
-        #expect(standard.identifier == fourth.identifier && standard.search == fourth.search && standard.padding == fourth.padding
+        let unconfirming = try HaarFaceDetector(confirmsFaces: false)
+        #expect(standard.keepsFacesWithEyes && !unconfirming.keepsFacesWithEyes)
+        #expect(standard.identifier == fifth.identifier && standard.search == fourth.search && standard.padding == fourth.padding
                 && standard.maximumOverlap == fourth.maximumOverlap && standard.turnAngles == fourth.turnAngles
                 && standard.maximumSearchSide == fourth.maximumSearchSide
                 && standard.minimumRelativeSupport == fourth.minimumRelativeSupport

@@ -67,6 +67,19 @@ struct FaceConfirmationTests {
         #expect(after.count == 2 && scene.places.allSatisfy { place in after.contains { isFace($0, at: place) } }, "\(after.map(\.box))")
     }
 
+    @Test("two people, the second face under a tenth of the first's support but with both eyes: /4 loses it, /5 keeps both")
+    func weakFaceWithEyesKept() throws {
+        guard let (_, fourth) = try setUps(), let fifth = try HaarFaceDetector().standardSetUp("haar-frontalface/5"),
+              let scene = try scene(["Dion_Glover/Dion_Glover_0001.jpg", "Princess_Masako/Princess_Masako_0002.jpg"], seed: 35)
+        else { return }
+        let before = try fourth.detectFaces(in: scene.image)
+        #expect(before.count == 1 && isFace(before[0], at: scene.places[1]), "\(before.map(\.box))")
+        let after = try fifth.detectFaces(in: scene.image)
+        #expect(after.count == 2 && scene.places.allSatisfy { place in after.contains { isFace($0, at: place) } }, "\(after.map(\.box))")
+        let weak = try #require(after.first { isFace($0, at: scene.places[0]) })
+        #expect(weak.eyes != nil && Double(weak.score) < 0.1 * Double(after.map(\.score).max() ?? 0), "\(after.map(\.score))")
+    }
+
     @Test("confirmation: a face with both eyes found is confirmed without the second cascade; a box on clutter or flat grey is not")
     func confirmation() throws {
         guard let (_, fourth) = try setUps() else { return }
