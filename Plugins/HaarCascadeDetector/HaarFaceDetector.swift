@@ -25,8 +25,9 @@ public struct HaarFaceDetector: FaceDetector {
     /// Every standard set-up, oldest first (the last is ``standardIdentifier``): `/1` searched
     /// once; `/2` searches again where nothing is found; `/3` also tries other cascades, drops
     /// overlapping faces and shrinks large pictures; `/4` also confirms faces and equalizes dark
-    /// pictures; `/5` also keeps a weakly supported face whose eyes are found. A store keeps the set-up it was created with, so its pictures stay framed as its
-    /// vectors were; ``standardSetUp(_:)`` makes each of them from one detector's cascades.
+    /// pictures; `/5` also keeps a weakly supported face whose eyes are found. A store keeps the
+    /// set-up it was created with, so its pictures stay framed as its vectors were;
+    /// ``standardSetUp(_:)`` makes each of them from one detector's cascades.
     public static let standardIdentifiers = ["haar-frontalface/1", "haar-frontalface/2", "haar-frontalface/3", "haar-frontalface/4",
                                              standardIdentifier]
     /// ``standardIdentifier`` unless the creator named its own set-up.
@@ -194,7 +195,7 @@ public struct HaarFaceDetector: FaceDetector {
     }
 
     /// The standard set-up called `identifier` (one of ``standardIdentifiers``), with this
-    /// detector's cascades (read once, shared by every set-up; its fallbacks for `/3` and `/4`,
+    /// detector's cascades (read once, shared by every set-up; its fallbacks for `/3` to `/5`,
     /// its confirming cascade, finer and equalized searches for `/4` and `/5`, faces with eyes kept
     /// for `/5`), or `nil` for another identifier.
     public func standardSetUp(_ identifier: String) -> HaarFaceDetector? {
@@ -263,20 +264,19 @@ public struct HaarFaceDetector: FaceDetector {
             }
             return []
         }
-        /// A search's faces, all of them (`with eyes`, those ``keepsFacesWithEyes`` keeps too) and
-        /// those ``minimumRelativeSupport`` keeps.
-        func searched(border: Int, search: CascadeSearch) -> (all: [DetectedFace], supported: [DetectedFace]) {
-            guard keepsFacesWithEyes else {
-                let found = detectFaces(in: grey, border: border, search: search)
-                return (found, found)
-            }
-            let all = detectFaces(in: grey, border: border, search: search, minimumRelativeSupport: 0)
-            return (all, Self.supported(all, minimumRelativeSupport: minimumRelativeSupport))
+        // With keepsFacesWithEyes the search keeps weakly supported faces, for their eyes, and the
+        // support rule is applied here, to the faces without both eyes (without it, the search
+        // has applied the rule already and applying it again changes nothing).
+        func searched(border: Int, search: CascadeSearch) -> [DetectedFace] {
+            detectFaces(in: grey, border: border, search: search, minimumRelativeSupport: keepsFacesWithEyes ? 0 : nil)
         }
-        func confirmed(_ found: (all: [DetectedFace], supported: [DetectedFace])) throws -> [DetectedFace] {
-            let supported = Set(found.supported.map(\.box))
-            return try found.all.filter { face in
-                try face.eyes != nil || supported.contains(face.box) && isConfirmed(face, in: grey, by: confirmingCascade)
+        func supported(_ found: [DetectedFace]) -> [DetectedFace] {
+            Self.supported(found, minimumRelativeSupport: minimumRelativeSupport)
+        }
+        func confirmed(_ found: [DetectedFace]) throws -> [DetectedFace] {
+            let supportedBoxes = Set(supported(found).map(\.box))
+            return try found.filter { face in
+                try face.eyes != nil || supportedBoxes.contains(face.box) && isConfirmed(face, in: grey, by: confirmingCascade)
             }
         }
         var firstFound: [DetectedFace] = []
@@ -284,7 +284,7 @@ public struct HaarFaceDetector: FaceDetector {
             let found = searched(border: border, search: search)
             let kept = try confirmed(found)
             if !kept.isEmpty { return kept }
-            if firstFound.isEmpty { firstFound = found.supported }
+            if firstFound.isEmpty { firstFound = supported(found) }
         }
         if let finerScaleFactor {
             var finer = search

@@ -75,7 +75,7 @@ struct DetectCommand: ParsableCommand {
 
     @Flag(help: ArgumentHelp(
         "Keep only the confirmed faces of a search that finds some, and search once more at scale step 1.05 where none is, as simdb's pipeline does.",
-        discussion: "A face is confirmed when both its eyes are found (so not with --no-eyes) or OpenCV's frontalface_alt cascade, read from the directory of --cascade, accepts a window of about its size and place. Where no search confirms a face, the first faces found are kept."))
+        discussion: "A face is confirmed when both its eyes are found (so not with --no-eyes) or OpenCV's frontalface_alt cascade, read from the directory of --cascade, accepts a window of about its size and place; a face whose eyes are found is kept whatever --relative-support says. Where no search confirms a face, the first faces found are kept."))
     var confirm = false
 
     @Flag(help: ArgumentHelp(

@@ -12,13 +12,14 @@ import Testing
 @Suite("Face confirmation")
 struct FaceConfirmationTests {
     /// The standard set-ups `/3` and `/4`, or `nil` (skipped) without opencv-data.
-    func setUps() throws -> (third: HaarFaceDetector, fourth: HaarFaceDetector)? {
+    func setUps() throws -> (third: HaarFaceDetector, fourth: HaarFaceDetector, fifth: HaarFaceDetector)? {
         guard FileManager.default.fileExists(atPath: HaarCascade.standardDirectory + "/haarcascade_frontalface_alt.xml") else {
             print("skipped: opencv-data is not installed")
             return nil
         }
         let detector = try HaarFaceDetector()
-        return (try #require(detector.standardSetUp("haar-frontalface/3")), try #require(detector.standardSetUp("haar-frontalface/4")))
+        return (try #require(detector.standardSetUp("haar-frontalface/3")), try #require(detector.standardSetUp("haar-frontalface/4")),
+                try #require(detector.standardSetUp("haar-frontalface/5")))
     }
 
     /// The LFW-train pictures named, pasted side by side into a scene as `simdb-samples group` does.
@@ -40,7 +41,7 @@ struct FaceConfirmationTests {
 
     @Test("a false face in the clutter beside the real one: /3 keeps both (add would refuse the picture), /4 only the real one, whose eyes were found")
     func falseFaceDropped() throws {
-        guard let (third, fourth) = try setUps(), let scene = try scene(["Andy_Roddick/Andy_Roddick_0006.jpg"], seed: 4) else { return }
+        guard let (third, fourth, _) = try setUps(), let scene = try scene(["Andy_Roddick/Andy_Roddick_0006.jpg"], seed: 4) else { return }
         let before = try third.detectFaces(in: scene.image)
         #expect(before.count == 2 && before.filter { isFace($0, at: scene.places[0]) }.count == 1, "\(before.map(\.box))")
         let after = try fourth.detectFaces(in: scene.image)
@@ -51,7 +52,7 @@ struct FaceConfirmationTests {
 
     @Test("a face the cascade accepts at none of 1.1's scales: /3 finds nothing, /4's finer search finds it, eyes and all")
     func finerSearch() throws {
-        guard let (third, fourth) = try setUps(), let scene = try scene(["Jerry_Rice/Jerry_Rice_0001.jpg"], seed: 2) else { return }
+        guard let (third, fourth, _) = try setUps(), let scene = try scene(["Jerry_Rice/Jerry_Rice_0001.jpg"], seed: 2) else { return }
         #expect(try third.detectFaces(in: scene.image).isEmpty)
         let after = try fourth.detectFaces(in: scene.image)
         #expect(after.count == 1 && isFace(after[0], at: scene.places[0]) && after[0].eyes != nil, "\(after.map(\.box))")
@@ -59,7 +60,7 @@ struct FaceConfirmationTests {
 
     @Test("two people, the second face weakly supported: /3 loses it to the relative-support rule, /4 keeps both")
     func weakSecondFaceKept() throws {
-        guard let (third, fourth) = try setUps(),
+        guard let (third, fourth, _) = try setUps(),
               let scene = try scene(["Tony_Blair/Tony_Blair_0144.jpg", "Woody_Allen/Woody_Allen_0004.jpg"], seed: 1) else { return }
         let before = try third.detectFaces(in: scene.image)
         #expect(before.count == 1 && isFace(before[0], at: scene.places[0]), "\(before.map(\.box))")
@@ -69,7 +70,7 @@ struct FaceConfirmationTests {
 
     @Test("two people, the second face under a tenth of the first's support but with both eyes: /4 loses it, /5 keeps both")
     func weakFaceWithEyesKept() throws {
-        guard let (_, fourth) = try setUps(), let fifth = try HaarFaceDetector().standardSetUp("haar-frontalface/5"),
+        guard let (_, fourth, fifth) = try setUps(),
               let scene = try scene(["Dion_Glover/Dion_Glover_0001.jpg", "Princess_Masako/Princess_Masako_0002.jpg"], seed: 35)
         else { return }
         let before = try fourth.detectFaces(in: scene.image)
@@ -82,7 +83,7 @@ struct FaceConfirmationTests {
 
     @Test("confirmation: a face with both eyes found is confirmed without the second cascade; a box on clutter or flat grey is not")
     func confirmation() throws {
-        guard let (_, fourth) = try setUps() else { return }
+        guard let (_, fourth, _) = try setUps() else { return }
         let missing = FallbackCascade(path: "/nonexistent/haarcascade_frontalface_alt.xml")
         let flat = GreyImage(width: 200, height: 200, pixels: [UInt8](repeating: 128, count: 200 * 200))
         let withEyes = DetectedFace(box: PixelBox(x: 50, y: 50, width: 100, height: 100), score: 5, eyes: ((80, 90), (120, 90)))
@@ -97,7 +98,7 @@ struct FaceConfirmationTests {
 
     @Test("a real face with no eyes found (LFW-train, eyes off) is confirmed by frontalface_alt near its box, not far from it")
     func secondCascade() throws {
-        guard let (_, fourth) = try setUps(), let file = SharedData.file("lfw-train/Colin_Powell/Colin_Powell_0001.jpg") else { return }
+        guard let (_, fourth, _) = try setUps(), let file = SharedData.file("lfw-train/Colin_Powell/Colin_Powell_0001.jpg") else { return }
         let grey = GreyImage(try ImageDecoder().decode(contentsOf: file))
         let noEyes = try HaarFaceDetector(eyeCascadePath: nil, confirmsFaces: false)
         let face = try #require(try noEyes.detectFaces(in: grey).first)
